@@ -1,0 +1,25 @@
+# Every dependency is a Debian 12 package installed by scripts/setup-deps.sh. Nothing is downloaded.
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Boost 1.74 REQUIRED)          # Beast/Asio are header-only
+find_package(CURL REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(RapidJSON REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(GTest REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+pkg_check_modules(LIBSECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+pkg_check_modules(FUSE3 REQUIRED IMPORTED_TARGET fuse3)
+if(UID2_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+
+# RapidJSON's Debian config only sets a variable; give it a target.
+if(NOT TARGET RapidJSON::RapidJSON)
+  add_library(RapidJSON::RapidJSON INTERFACE IMPORTED)
+  target_include_directories(RapidJSON::RapidJSON SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
+  target_compile_definitions(RapidJSON::RapidJSON INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+endif()

@@ -1,0 +1,38 @@
+// cipher.h: AES-256 in GCM, CTR and CBC modes (OpenSSL 3 EVP).
+//
+// Layouts follow UID2: GCM output is ciphertext || 16-byte tag (the caller prepends the IV when
+// the format wants IV || ct || tag; see AesGcmSeal/AesGcmOpen for that combined form).
+#pragma once
+
+#include <array>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace uid2::crypto {
+
+constexpr size_t kAes256KeySize = 32;
+constexpr size_t kGcmIvSize = 12;
+constexpr size_t kGcmTagSize = 16;
+constexpr size_t kAesBlockSize = 16;
+
+// AesGcmEncrypt returns ciphertext || tag. key: 32 bytes; iv: 12 bytes (REQUIRES).
+Result<Bytes> AesGcmEncrypt(ByteSpan key, ByteSpan iv, ByteSpan plaintext, ByteSpan aad = {});
+// AesGcmDecrypt takes ciphertext || tag; kVerifyFailed when the tag does not match.
+Result<Bytes> AesGcmDecrypt(ByteSpan key, ByteSpan iv, ByteSpan ciphertext_and_tag,
+                            ByteSpan aad = {});
+
+// AesGcmSeal draws a random 12-byte IV and returns IV || ciphertext || tag.
+Result<Bytes> AesGcmSeal(ByteSpan key, ByteSpan plaintext, ByteSpan aad = {});
+// AesGcmOpen takes IV || ciphertext || tag.
+Result<Bytes> AesGcmOpen(ByteSpan key, ByteSpan iv_ct_tag, ByteSpan aad = {});
+
+// AesCtr applies AES-256-CTR with the full 16-byte initial counter block `iv` (encryption and
+// decryption are the same operation).
+Result<Bytes> AesCtr(ByteSpan key, ByteSpan iv16, ByteSpan data);
+
+// AesCbcEncrypt / AesCbcDecrypt: AES-256-CBC with PKCS#7 padding; iv is 16 bytes.
+Result<Bytes> AesCbcEncrypt(ByteSpan key, ByteSpan iv16, ByteSpan plaintext);
+Result<Bytes> AesCbcDecrypt(ByteSpan key, ByteSpan iv16, ByteSpan ciphertext);
+
+}  // namespace uid2::crypto
