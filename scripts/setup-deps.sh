@@ -10,6 +10,7 @@ PACKAGES=(
   libarchive-dev libseccomp-dev libfuse3-dev fuse3 libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev ca-certificates curl
   nginx-light skopeo umoci python3
+  libpsl-dev publicsuffix
 )
 
 SUDO=""

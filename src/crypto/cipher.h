@@ -16,7 +16,11 @@ constexpr size_t kGcmIvSize = 12;
 constexpr size_t kGcmTagSize = 16;
 constexpr size_t kAesBlockSize = 16;
 
-// AesGcmEncrypt returns ciphertext || tag. key: 32 bytes; iv: 12 bytes (REQUIRES).
+// Errors: kInvalid for a wrong key/IV size or a malformed input length; kVerifyFailed for an
+// authentication failure (GCM tag) or bad PKCS#7 padding (CBC); kInternal for OpenSSL failures.
+// On kVerifyFailed no plaintext is returned.
+
+// AesGcmEncrypt returns ciphertext || tag. key: 32 bytes; iv: 12 bytes (kInvalid otherwise).
 Result<Bytes> AesGcmEncrypt(ByteSpan key, ByteSpan iv, ByteSpan plaintext, ByteSpan aad = {});
 // AesGcmDecrypt takes ciphertext || tag; kVerifyFailed when the tag does not match.
 Result<Bytes> AesGcmDecrypt(ByteSpan key, ByteSpan iv, ByteSpan ciphertext_and_tag,
@@ -24,14 +28,16 @@ Result<Bytes> AesGcmDecrypt(ByteSpan key, ByteSpan iv, ByteSpan ciphertext_and_t
 
 // AesGcmSeal draws a random 12-byte IV and returns IV || ciphertext || tag.
 Result<Bytes> AesGcmSeal(ByteSpan key, ByteSpan plaintext, ByteSpan aad = {});
-// AesGcmOpen takes IV || ciphertext || tag.
+// AesGcmOpen takes IV || ciphertext || tag (kInvalid when shorter than 28 bytes).
 Result<Bytes> AesGcmOpen(ByteSpan key, ByteSpan iv_ct_tag, ByteSpan aad = {});
 
 // AesCtr applies AES-256-CTR with the full 16-byte initial counter block `iv` (encryption and
 // decryption are the same operation).
 Result<Bytes> AesCtr(ByteSpan key, ByteSpan iv16, ByteSpan data);
 
-// AesCbcEncrypt / AesCbcDecrypt: AES-256-CBC with PKCS#7 padding; iv is 16 bytes.
+// AesCbcEncrypt / AesCbcDecrypt: AES-256-CBC with PKCS#7 padding; iv is 16 bytes. Encrypt
+// always adds 1..16 bytes of padding. Decrypt needs a non-empty multiple of 16 (kInvalid) and
+// returns kVerifyFailed on bad padding. (CBC is unauthenticated: pair it with a MAC.)
 Result<Bytes> AesCbcEncrypt(ByteSpan key, ByteSpan iv16, ByteSpan plaintext);
 Result<Bytes> AesCbcDecrypt(ByteSpan key, ByteSpan iv16, ByteSpan ciphertext);
 

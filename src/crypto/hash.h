@@ -1,4 +1,7 @@
 // hash.h: SHA-256, SHA-512 and HMAC over OpenSSL 3's EVP interface.
+//
+// The digest and HMAC functions cannot fail on valid input; if OpenSSL itself fails (broken
+// installation, out of memory) they print the OpenSSL error and abort the process.
 #pragma once
 
 #include <array>
@@ -34,7 +37,8 @@ enum class HashAlg { kSha256, kSha512 };
 // Hmac returns HMAC(key, data) (RFC 2104) with the given hash.
 Bytes Hmac(HashAlg alg, ByteSpan key, ByteSpan data);
 
-// Sha256File hashes a file with large sequential reads; the error names the path.
+// Sha256File hashes a file with 1 MiB sequential reads (posix_fadvise SEQUENTIAL); the error
+// (kIo, with strerror) names the path. Directories fail with EISDIR.
 Result<Sha256Digest> Sha256File(const std::string& path);
 
 }  // namespace uid2::crypto

@@ -11,6 +11,9 @@
 
 namespace uid2::crypto {
 
+// Certificate and Crl own one reference to an X509 / X509_CRL (move-only; Clone() takes another
+// reference, cheaply). Names are RFC 2253 strings ("CN=...,O=...,C=US"); times are Unix seconds.
+// Parsers return kInvalid for malformed input (DER parsers also for trailing bytes).
 class Certificate {
  public:
   static Result<Certificate> FromDer(ByteSpan der);
@@ -22,12 +25,13 @@ class Certificate {
   std::string Pem() const;
   std::string SubjectName() const;  // RFC 2253 one-line form
   std::string IssuerName() const;
-  Bytes SerialNumber() const;       // big-endian magnitude
+  Bytes SerialNumber() const;  // big-endian magnitude
   time_t NotBefore() const;
   time_t NotAfter() const;
   Bytes PublicKeySpkiDer() const;
   // FindExtension returns the DER contents (the OCTET STRING's value) of the extension with
-  // `oid` (dotted text, e.g. "1.2.840.113741.1.13.1"), or kNotFound.
+  // `oid` (dotted text, e.g. "1.2.840.113741.1.13.1"), or kNotFound. kInvalid when `oid` is not
+  // a dotted OID or the certificate carries the extension more than once.
   Result<Bytes> FindExtension(std::string_view oid) const;
 
   X509* get() const { return x509_.get(); }
@@ -53,6 +57,14 @@ class Crl {
   X509CrlPtr crl_;
 };
 
+// ChainCheck borrows every certificate and CRL: they must outlive the VerifyChain call.
+// Trust: only `trusted_root` (an X509_STORE with nothing else; never the system store, no
+// partial chains; its self-signature is checked). Intermediates are untrusted chain material.
+// CRLs: when `crls` is non-empty or `require_crls` is set, every certificate of the chain (the
+// pinned root too, against its own CRL) is checked against its issuer's CRL (X509_V_FLAG_CRL_CHECK
+// | X509_V_FLAG_CRL_CHECK_ALL): revoked certificates, CRLs past nextUpdate, CRLs not yet valid and
+// CRLs with a bad signature fail. Without `require_crls`, a certificate whose issuer has no CRL in
+// `crls` is accepted.
 struct ChainCheck {
   const Certificate* leaf = nullptr;
   std::vector<const Certificate*> intermediates;
@@ -64,7 +76,8 @@ struct ChainCheck {
 
 // VerifyChain builds and verifies leaf -> intermediates -> trusted_root at `now`, with CRL
 // checks. kVerifyFailed names the certificate (subject) and the reason (expired, revoked,
-// bad signature, CRL expired, ...).
+// bad signature, CRL expired, ...), e.g. "certificate 'CN=Test Leaf' (chain depth 0): certificate
+// revoked (X509_V_ERR 23)". kInvalid when leaf, trusted_root or now is missing.
 Status VerifyChain(const ChainCheck& check);
 
 }  // namespace uid2::crypto

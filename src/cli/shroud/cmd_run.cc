@@ -1,0 +1,49 @@
+// shroud run: run a signed bundle or image with its Gramine manifest enforced (no SGX needed).
+#include "common/cli.h"
+#include "runtime/runner.h"
+
+namespace {
+
+struct Options {
+  uid2::runtime::RunOptions run;
+};
+
+void Setup(CLI::App& app, const uid2::cli::Globals&) {
+  static Options o;
+  app.add_option("bundle", o.run.bundle,
+                 "Bundle directory, bundle tar, or signed image (docker-archive / OCI layout); "
+                 "default: the current directory");
+  app.add_option("args", o.run.args,
+                 "Arguments after `--`; passed to the app only if the manifest sets "
+                 "loader.insecure__use_cmdline_argv = true (or with --exec)");
+  app.add_option("--sim-pki", o.run.sim_pki_dir,
+                 "Simulated quoting PKI directory (`shroud quote sim-pki init DIR`): makes "
+                 "/dev/attestation/quote a simulated DCAP quote (manifest needs "
+                 "sgx.remote_attestation = \"dcap\")");
+  app.add_option("--trace", o.run.trace_out,
+                 "Trace mode: allow every file, then write the files used outside the manifest "
+                 "to this file as a manifest snippet (trusted if only read, allowed if written)");
+  app.add_option("--exec", o.run.exec_path,
+                 "Run this program of the bundle (absolute, or a name in /usr/local/bin, "
+                 "/usr/bin, /bin, /gramine/app_files) instead of libos.entrypoint, with the "
+                 "arguments after `--` (e.g. --exec sgx_quote)");
+  app.positionals_at_end(false);
+  uid2::cli::OnRun(&app, [] {
+    auto status = uid2::runtime::RunBundle(o.run);
+    if (!status.ok()) return uid2::cli::ReportError(status.error());
+    return *status;
+  });
+}
+
+const uid2::cli::Registration kRegistration({
+    "run",
+    "Run a signed bundle/image with its manifest enforced (direct runtime; exit status = the "
+    "app's)",
+    "  shroud run out/helloworld\n"
+    "  shroud run app.tar -- --port 8080          # args only if the manifest allows them\n"
+    "  shroud run out/app --sim-pki sim-pki/      # /dev/attestation/quote is simulated\n"
+    "  shroud run out/app --sim-pki sim-pki/ --exec sgx_quote -- --quote /tmp/q.bin\n"
+    "  shroud run out/app --trace extra.toml      # discover the files the app needs",
+    Setup});
+
+}  // namespace

@@ -1,0 +1,50 @@
+// bundle.h: open what `shroud run` runs and check its signature against its measurement.
+//
+// Accepted inputs (layout: CONVENTIONS "Shared formats"; the files live under
+// /gramine/app_files in the root):
+//   - a bundle directory (a root filesystem holding gramine/app_files/entrypoint.manifest.sgx);
+//   - a bundle tar (plain or compressed) of such a directory, unpacked to a private directory;
+//   - a signed image: docker-archive or OCI layout, as a directory or a tar; its layers are
+//     applied to a private directory.
+//
+//   UID2_ASSIGN_OR_RETURN(Bundle b, OpenBundle("out/helloworld"));
+//   UID2_ASSIGN_OR_RETURN(VerifiedBundle v, VerifyBundle(b));   // refuses a mismatch
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "manifest/manifest.h"
+#include "oci/fs.h"
+#include "sgx/sigstruct.h"
+
+namespace uid2::runtime {
+
+inline constexpr std::string_view kAppFilesDir = "/gramine/app_files";
+inline constexpr std::string_view kDefaultLibpal = "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so";
+
+struct Bundle {
+  std::string root;                     // absolute host directory of the root filesystem
+  std::string source;                   // what the user named (for messages)
+  std::shared_ptr<oci::TempDir> temp;   // set when unpacked; removed with the last copy
+};
+
+// OpenBundle recognises a directory, a bundle tar or a signed image (see above). Errors name
+// the path and what is missing.
+Result<Bundle> OpenBundle(const std::string& path);
+
+struct VerifiedBundle {
+  manifest::Manifest manifest;  // parsed entrypoint.manifest.sgx
+  std::string manifest_text;
+  sgx::SigstructFields sig;      // the verified SIGSTRUCT
+  sgx::Measurement measured{};   // MRENCLAVE of .manifest.sgx + libpal
+};
+
+// VerifyBundle measures entrypoint.manifest.sgx with the libpal named by shroud.toml (default
+// kDefaultLibpal, inside the root) and checks entrypoint.sig: a valid RSA-3072 signature, the
+// same MRENCLAVE (kVerifyFailed naming both values) and the manifest's ISVPRODID, ISVSVN and
+// DEBUG bit.
+Result<VerifiedBundle> VerifyBundle(const Bundle& bundle);
+
+}  // namespace uid2::runtime

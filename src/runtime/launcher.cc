@@ -1,0 +1,339 @@
+#include "runtime/launcher.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "common/bytes.h"
+#include "common/log.h"
+
+namespace uid2::runtime {
+namespace {
+
+constexpr size_t kChildStack = 1 << 20;
+
+// Syscalls the app may not make (defence in depth: it also has no capabilities).
+constexpr int kDeniedSyscalls[] = {
+    SCMP_SYS(mount),         SCMP_SYS(umount2),         SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),        SCMP_SYS(setns),           SCMP_SYS(unshare),
+    SCMP_SYS(ptrace),        SCMP_SYS(process_vm_writev), SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load), SCMP_SYS(init_module),   SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module), SCMP_SYS(bpf),             SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at), SCMP_SYS(keyctl),      SCMP_SYS(add_key),
+    SCMP_SYS(request_key),   SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd),
+    SCMP_SYS(fsopen),        SCMP_SYS(fsmount),         SCMP_SYS(move_mount),
+    SCMP_SYS(open_tree),     SCMP_SYS(fspick),          SCMP_SYS(mount_setattr),
+    SCMP_SYS(swapon),        SCMP_SYS(swapoff),         SCMP_SYS(reboot),
+    SCMP_SYS(settimeofday),  SCMP_SYS(clock_settime),   SCMP_SYS(iopl),
+    SCMP_SYS(ioperm),        SCMP_SYS(acct),            SCMP_SYS(quotactl),
+};
+
+struct DevNode {
+  const char* name;
+  unsigned major, minor;
+};
+constexpr DevNode kDevNodes[] = {{"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7},
+                                 {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
+constexpr const char* kDevLinks[][2] = {{"fd", "/proc/self/fd"},
+                                        {"stdin", "/proc/self/fd/0"},
+                                        {"stdout", "/proc/self/fd/1"},
+                                        {"stderr", "/proc/self/fd/2"}};
+
+// Everything the child needs, prepared before clone() (the child must not allocate: the parent
+// has other threads that may hold the allocator's lock).
+struct ChildArgs {
+  std::string view, stage, dev, dev_attestation, dev_shm, proc, view_attestation;
+  std::vector<std::string> dev_paths, link_paths, tmpfs;
+  std::string start_dir, exec_path;
+  std::vector<char*> argv, envp;
+  uint64_t as_limit = 0;
+  struct sock_fprog prog = {};
+  int go_fd = -1;   // read end: parent says "go"
+  int err_fd = -1;  // write end: a setup error message (CLOEXEC, closes at exec)
+};
+
+std::atomic<pid_t> g_forward_pid{0};
+
+void ForwardSignal(int sig) {
+  pid_t pid = g_forward_pid.load();
+  if (pid > 0) kill(pid, sig);
+}
+
+void InstallForwarding(bool ignore_int) {
+  struct sigaction sa = {};
+  sa.sa_handler = ForwardSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
+  if (ignore_int) signal(SIGINT, SIG_IGN);
+}
+
+[[noreturn]] void Die(const ChildArgs* a, const char* what, const char* arg, int err) {
+  char buf[1024];
+  int n = std::snprintf(buf, sizeof(buf), "%s %s: %s", what, arg, std::strerror(err));
+  if (n > 0) (void)!write(a->err_fd, buf, static_cast<size_t>(std::min(n, 1023)));
+  _exit(125);
+}
+
+[[noreturn]] void AppMain(const ChildArgs* a) {
+  signal(SIGINT, SIG_DFL);
+  for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) signal(sig, SIG_DFL);
+  if (chdir(a->start_dir.c_str()) != 0) Die(a, "fs.start_dir", a->start_dir.c_str(), errno);
+  if (a->as_limit != 0) {
+    struct rlimit rl = {a->as_limit, a->as_limit};
+    if (setrlimit(RLIMIT_AS, &rl) != 0) Die(a, "setrlimit", "RLIMIT_AS", errno);
+  }
+  for (int cap = 0; cap <= 63; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capset, &hdr, data) != 0) Die(a, "capset", "0", errno);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Die(a, "prctl", "NO_NEW_PRIVS", errno);
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->prog) != 0) {
+    Die(a, "prctl", "SECCOMP", errno);
+  }
+  execve(a->exec_path.c_str(), a->argv.data(), a->envp.data());
+  Die(a, "cannot run libos.entrypoint", a->exec_path.c_str(), errno);
+}
+
+void MountOrDie(const ChildArgs* a, const char* src, const std::string& dst, const char* type,
+                unsigned long flags, const char* data) {
+  if (mount(src, dst.c_str(), type, flags, data) != 0) Die(a, "mount", dst.c_str(), errno);
+}
+
+int InitMain(void* arg) {
+  const auto* a = static_cast<const ChildArgs*>(arg);
+  char go;
+  if (read(a->go_fd, &go, 1) != 1) _exit(125);
+  close(a->go_fd);
+  MountOrDie(a, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  MountOrDie(a, a->view_attestation.c_str(), a->stage, nullptr, MS_BIND, nullptr);
+  MountOrDie(a, "tmpfs", a->dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536");
+  for (size_t i = 0; i < std::size(kDevNodes); i++) {
+    if (mknod(a->dev_paths[i].c_str(), S_IFCHR | 0666,
+              makedev(kDevNodes[i].major, kDevNodes[i].minor)) != 0) {
+      Die(a, "mknod", a->dev_paths[i].c_str(), errno);
+    }
+    chmod(a->dev_paths[i].c_str(), 0666);
+  }
+  for (size_t i = 0; i < std::size(kDevLinks); i++) {
+    (void)!symlink(kDevLinks[i][1], a->link_paths[i].c_str());
+  }
+  mkdir(a->dev_attestation.c_str(), 0755);
+  mkdir(a->dev_shm.c_str(), 01777);
+  MountOrDie(a, a->stage.c_str(), a->dev_attestation, nullptr, MS_BIND, nullptr);
+  umount2(a->stage.c_str(), MNT_DETACH);
+  MountOrDie(a, "tmpfs", a->dev_shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+  for (const std::string& t : a->tmpfs) {
+    MountOrDie(a, "tmpfs", t, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+  }
+  MountOrDie(a, "proc", a->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+  if (chdir(a->view.c_str()) != 0) Die(a, "chdir", a->view.c_str(), errno);
+  if (syscall(SYS_pivot_root, ".", ".") != 0) Die(a, "pivot_root", a->view.c_str(), errno);
+  if (umount2(".", MNT_DETACH) != 0) Die(a, "umount2", "old root", errno);
+  if (chdir("/") != 0) Die(a, "chdir", "/", errno);
+
+  pid_t app = fork();
+  if (app < 0) Die(a, "fork", "app", errno);
+  if (app == 0) AppMain(a);
+  close(a->err_fd);
+  g_forward_pid = app;
+  InstallForwarding(true);
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) _exit(125);
+    if (pid != app) continue;  // an orphan of the app
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  }
+}
+
+Result<Bytes> SeccompProgram() {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (ctx == nullptr) return Error::Internal("seccomp_init failed");
+  for (int nr : kDeniedSyscalls) {
+    if (nr >= 0) seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+  }
+  int fd = memfd_create("shroud-seccomp", MFD_CLOEXEC);
+  int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+  seccomp_release(ctx);
+  if (rc != 0) {
+    if (fd >= 0) close(fd);
+    return Error::Internal("seccomp_export_bpf failed: " + std::string(std::strerror(-rc)));
+  }
+  Bytes prog(static_cast<size_t>(lseek(fd, 0, SEEK_END)));
+  ssize_t n = pread(fd, prog.data(), prog.size(), 0);
+  close(fd);
+  if (n != static_cast<ssize_t>(prog.size())) return Error::Internal("reading the seccomp filter");
+  return prog;
+}
+
+bool WriteText(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+// ThreadLimit is a pids cgroup holding the app's tasks.
+class ThreadLimit {
+ public:
+  ~ThreadLimit() {
+    stop_ = true;
+    if (monitor_.joinable()) monitor_.join();
+    if (!dir_.empty()) rmdir(dir_.c_str());
+  }
+  bool Create(uint32_t max_tasks) {
+    std::string name = "/shroud-run-" + std::to_string(getpid());
+    for (const char* base : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+      std::string dir = base + name;
+      if (access((std::string(base) + "/cgroup.procs").c_str(), W_OK) != 0) continue;
+      if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) continue;
+      if (WriteText(dir + "/pids.max", std::to_string(max_tasks))) {
+        dir_ = dir;
+        return true;
+      }
+      rmdir(dir.c_str());
+    }
+    return false;
+  }
+  bool Add(pid_t pid) { return WriteText(dir_ + "/cgroup.procs", std::to_string(pid)); }
+  void Monitor(uint32_t max_threads) {
+    monitor_ = std::thread([this, max_threads] {
+      while (!stop_) {
+        std::ifstream f(dir_ + "/pids.events");
+        std::string key;
+        long count = 0;
+        if (f >> key >> count && key == "max" && count > 0) {
+          log::Warn("thread_limit_reached",
+                    {{"max_threads", static_cast<int64_t>(max_threads)},
+                     {"message", "the app tried to run more threads than sgx.max_threads = " +
+                                     std::to_string(max_threads) +
+                                     "; thread creation failed with EAGAIN. Raise "
+                                     "sgx.max_threads in the manifest and sign again"}});
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+
+ private:
+  std::string dir_;
+  std::atomic<bool> stop_{false};
+  std::thread monitor_;
+};
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (std::string& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+std::string MissingHostSupport() {
+  if (geteuid() != 0) return "shroud run needs root (CAP_SYS_ADMIN) for namespaces and FUSE";
+  if (access("/dev/fuse", R_OK | W_OK) != 0) return "/dev/fuse is missing or not accessible";
+  return "";
+}
+
+Result<int> LaunchAndWait(const LaunchPlan& plan) {
+  UID2_ASSIGN_OR_RETURN(Bytes prog_bytes, SeccompProgram());
+  ChildArgs a;
+  a.view = plan.view_dir;
+  a.stage = plan.stage_dir;
+  a.dev = plan.view_dir + "/dev";
+  a.dev_attestation = a.dev + "/attestation";
+  a.dev_shm = a.dev + "/shm";
+  a.proc = plan.view_dir + "/proc";
+  a.view_attestation = a.dev_attestation;
+  for (const DevNode& d : kDevNodes) a.dev_paths.push_back(a.dev + "/" + d.name);
+  for (const auto& l : kDevLinks) a.link_paths.push_back(a.dev + "/" + l[0]);
+  for (const std::string& t : plan.tmpfs_paths) a.tmpfs.push_back(plan.view_dir + t);
+  a.start_dir = plan.start_dir;
+  a.exec_path = plan.exec_path;
+  std::vector<std::string> argv = plan.argv, envp = plan.envp;
+  a.argv = CStrings(argv);
+  a.envp = CStrings(envp);
+  a.as_limit = plan.address_space_limit;
+  a.prog.len = static_cast<unsigned short>(prog_bytes.size() / sizeof(struct sock_filter));
+  a.prog.filter = reinterpret_cast<struct sock_filter*>(prog_bytes.data());
+
+  ThreadLimit limit;
+  bool limited = plan.max_threads == 0 || limit.Create(plan.max_threads + 1);  // + our init
+  if (!limited) {
+    log::Warn("thread_limit_unavailable",
+              {{"message", "no writable pids cgroup: sgx.max_threads is not enforced"}});
+  }
+  int go[2], err[2];
+  if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return Error::Errno("pipe", errno);
+  a.go_fd = go[0];
+  a.err_fd = err[1];
+  std::vector<char> stack(kChildStack);
+  pid_t init = clone(InitMain, stack.data() + stack.size(), CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, &a);
+  int clone_errno = errno;
+  close(go[0]);
+  close(err[1]);
+  if (init < 0) {
+    close(go[1]);
+    close(err[0]);
+    return Error::Errno("clone(CLONE_NEWNS | CLONE_NEWPID)", clone_errno);
+  }
+  if (plan.max_threads != 0 && limited) {
+    if (!limit.Add(init)) log::Warn("thread_limit_unavailable", {{"message", "cgroup join failed"}});
+    limit.Monitor(plan.max_threads);
+  }
+  g_forward_pid = init;
+  InstallForwarding(true);
+  (void)!write(go[1], "g", 1);
+  close(go[1]);
+  std::string setup_error;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = read(err[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    setup_error.append(buf, static_cast<size_t>(n));
+  }
+  close(err[0]);
+  int status = 0;
+  while (waitpid(init, &status, 0) < 0) {
+    if (errno != EINTR) return Error::Errno("waitpid", errno);
+  }
+  g_forward_pid = 0;
+  if (!setup_error.empty()) return Error::Io("starting the app: " + setup_error);
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (code > 128 && plan.address_space_limit != 0) {
+    log::Info("app_killed", {{"signal", code - 128},
+                             {"note", "the app's address space is bounded by sgx.enclave_size = " +
+                                          std::to_string(plan.enclave_size_for_messages >> 20) +
+                                          "M (RLIMIT_AS); allocations beyond it fail with ENOMEM"}});
+  }
+  return code;
+}
+
+}  // namespace uid2::runtime

@@ -1,0 +1,45 @@
+// launcher.h: start the app inside the mounted view, confined, and wait for it.
+//
+// Process tree (all on the host's network and user namespace):
+//   shroud run  (serves the FUSE view, watches limits)
+//    └─ init    new PID + mount namespace: mounts /dev (tmpfs with null, zero, full, random,
+//       │       urandom, tty, fd links, /dev/attestation bound from the view, /dev/shm), /proc,
+//       │       the manifest's tmpfs mounts; pivot_root into the view; forwards signals
+//       └─ app  chdir(fs.start_dir); RLIMIT_AS = sgx.enclave_size; no capabilities,
+//               no_new_privs, a seccomp filter (mount, pivot_root, ptrace, bpf, modules, ...
+//               fail with EPERM); execve(entrypoint)
+// sgx.max_threads bounds the number of tasks (threads and processes) of the app with a pids
+// cgroup (v1 "pids" hierarchy, or cgroup2); hitting it makes clone() fail with EAGAIN and
+// is reported once on stderr while the app runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace uid2::runtime {
+
+struct LaunchPlan {
+  std::string view_dir;   // where the view is mounted
+  std::string stage_dir;  // an empty directory outside the view (for bind mounts)
+  std::vector<std::string> tmpfs_paths;  // view paths to mount tmpfs on
+  std::string start_dir = "/";
+  std::string exec_path;  // inside the view
+  std::vector<std::string> argv;
+  std::vector<std::string> envp;
+  uint64_t address_space_limit = 0;  // bytes; 0 = none
+  uint32_t max_threads = 0;          // 0 = no limit
+  uint64_t enclave_size_for_messages = 0;
+};
+
+// LaunchAndWait runs the plan and returns the app's exit status (128 + signal number when it
+// was killed). Errors: the host refused namespaces or mounts (kIo, naming the call).
+Result<int> LaunchAndWait(const LaunchPlan& plan);
+
+// HostSupport says what this host lacks for `shroud run` ("" when everything is there): root
+// (CAP_SYS_ADMIN), /dev/fuse, mount and PID namespaces.
+std::string MissingHostSupport();
+
+}  // namespace uid2::runtime

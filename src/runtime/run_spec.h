@@ -1,0 +1,81 @@
+// run_spec.h: what `shroud run` needs from a signed manifest (.manifest.sgx), with Gramine's
+// meaning (spec: libos-toolchains.md §2).
+//
+//   UID2_ASSIGN_OR_RETURN(manifest::Manifest m, manifest::LoadManifest(".../entrypoint.manifest.sgx"));
+//   UID2_ASSIGN_OR_RETURN(RunSpec spec, RunSpecFromManifest(m));
+//
+// Every failure is kInvalid (or kUnsupported for encrypted mounts) and names the manifest key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/hash.h"
+#include "manifest/manifest.h"
+
+namespace uid2::runtime {
+
+enum class MountType { kChroot, kTmpfs };
+
+// One entry of fs.root / fs.mounts. `uri` is a `file:` URI for chroot mounts, empty for tmpfs.
+struct MountSpec {
+  std::string path;  // inside the app's view, absolute, normalised ("/" for fs.root)
+  MountType type = MountType::kChroot;
+  std::string uri;
+};
+
+// loader.env.NAME: a fixed value, or passthrough of the host's value.
+struct EnvSpec {
+  std::string name;
+  std::string value;
+  bool passthrough = false;
+};
+
+struct TrustedEntry {
+  std::string uri;
+  crypto::Sha256Digest sha256{};
+};
+
+struct RunSpec {
+  std::string entrypoint;  // libos.entrypoint, a path inside the view
+
+  // Arguments: at most one of these is set (checked).
+  std::optional<std::vector<std::string>> argv;  // loader.argv
+  std::string argv_src_file;                     // loader.argv_src_file (URI)
+  bool insecure_cmdline_argv = false;            // loader.insecure__use_cmdline_argv
+
+  std::vector<EnvSpec> env;   // loader.env.*, in manifest order
+  std::string env_src_file;   // loader.env_src_file (URI)
+  bool insecure_host_env = false;
+
+  std::vector<MountSpec> mounts;  // fs.root first, then fs.mounts in order
+  std::string start_dir = "/";    // fs.start_dir
+
+  std::vector<TrustedEntry> trusted_files;
+  std::vector<std::string> allowed_files;  // URIs (file: or dev:)
+  bool allow_all_but_log = false;          // sgx.file_check_policy
+
+  uint64_t enclave_size = 256ull << 20;
+  uint32_t max_threads = 4;
+  bool remote_attestation = false;  // sgx.remote_attestation = "dcap" (or legacy true)
+  std::map<std::string, Bytes> insecure_keys;  // fs.insecure__keys.NAME (16 bytes, hex)
+};
+
+// RunSpecFromManifest reads the keys above. Trusted files must carry a sha256 (a .manifest.sgx
+// always does); encrypted mounts are refused with kUnsupported ("not supported yet").
+Result<RunSpec> RunSpecFromManifest(const manifest::Manifest& m);
+
+// NormalisePath makes an absolute path canonical without touching the disk: collapses "//",
+// "." and ".." (never above "/"). "" and relative paths are taken relative to "/".
+std::string NormalisePath(std::string_view path);
+
+// UriToBundlePath maps "file:/x" or "file:x" to "/x" (a path inside the bundle root).
+// kInvalid for other schemes.
+Result<std::string> UriToBundlePath(std::string_view uri);
+
+}  // namespace uid2::runtime

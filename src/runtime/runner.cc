@@ -1,0 +1,197 @@
+#include "runtime/runner.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+
+#include "attest/sim.h"
+#include "common/encoding.h"
+#include "common/file.h"
+#include "common/log.h"
+#include "runtime/args_env.h"
+#include "runtime/attestation_files.h"
+#include "runtime/bundle.h"
+#include "runtime/launcher.h"
+#include "runtime/run_spec.h"
+#include "runtime/view.h"
+#include "runtime/view_fs.h"
+
+extern char** environ;
+
+namespace uid2::runtime {
+namespace {
+
+// ReadSourceFile reads loader.argv_src_file / env_src_file from the bundle, checking its hash
+// when it is trusted (as it should be); an allowed file is used with a warning.
+Result<Bytes> ReadSourceFile(const View& view, const std::string& key, const std::string& uri) {
+  UID2_ASSIGN_OR_RETURN(std::string path, UriToBundlePath(uri));
+  std::string canon = view.CanonicalBundlePath(path);
+  const crypto::Sha256Digest* sha = nullptr;
+  Access access = view.Classify(canon, &sha);
+  if (access == Access::kDenied) {
+    return Error::VerifyFailed(key + " '" + uri +
+                               "' is neither trusted nor allowed: add it to sgx.trusted_files");
+  }
+  UID2_ASSIGN_OR_RETURN(Bytes data, ReadFileBytes(view.bundle_root() + canon));
+  if (access == Access::kTrusted && crypto::Sha256(data) != *sha) {
+    return Error::VerifyFailed(key + " '" + uri + "': SHA-256 does not match sgx.trusted_files");
+  }
+  if (access == Access::kAllowed) {
+    log::Warn("insecure_source_file", {{"key", key}, {"uri", uri},
+                                       {"note", "allowed, not trusted: its content is not verified"}});
+  }
+  return data;
+}
+
+EnclaveIdentity IdentityOf(const sgx::SigstructFields& sig) {
+  EnclaveIdentity id;
+  id.mr_enclave = sig.mr_enclave;
+  id.mr_signer = sig.mr_signer;
+  id.isv_prod_id = sig.isv_prod_id;
+  id.isv_svn = sig.isv_svn;
+  id.flags = sig.attributes_flags;
+  id.xfrm = sig.attributes_xfrm;
+  id.misc_select = sig.misc_select;
+  return id;
+}
+
+Result<QuoteFn> MakeQuoteFn(const RunOptions& options, const RunSpec& spec) {
+  if (options.sim_pki_dir.empty()) return QuoteFn{};
+  if (!spec.remote_attestation) {
+    log::Warn("no_quote", {{"reason", "the manifest sets sgx.remote_attestation = \"none\": "
+                                      "/dev/attestation/quote is absent"}});
+    return QuoteFn{};
+  }
+  UID2_ASSIGN_OR_RETURN(attest::SimPki pki, attest::LoadSimPki(options.sim_pki_dir));
+  auto shared = std::make_shared<attest::SimPki>(std::move(pki));
+  log::Warn("simulated_attestation", {{"sim_pki", options.sim_pki_dir},
+                                      {"note", "quotes are SIMULATED: they verify only under "
+                                               "the simulated root, never Intel's"}});
+  return QuoteFn([shared](const attest::ReportBody& body) {
+    return attest::SimulateQuote(*shared, body);
+  });
+}
+
+// FindProgram resolves --exec: an absolute view path, or a name looked up in the usual
+// directories of the view.
+std::string FindProgram(const View& view, const std::string& name) {
+  if (name.empty() || name[0] == '/') return name;
+  for (const char* dir : {"/usr/local/bin", "/usr/bin", "/bin", "/gramine/app_files"}) {
+    std::string candidate = std::string(dir) + "/" + name;
+    Location loc = view.Resolve(candidate);
+    struct stat st;
+    if (loc.kind == Location::Kind::kHost && stat(loc.host.c_str(), &st) == 0) return candidate;
+  }
+  return "/usr/bin/" + name;
+}
+
+// Workspace is the private directory holding the mount point and the staging directory.
+struct Workspace {
+  std::string dir;
+  ~Workspace() {
+    if (dir.empty()) return;
+    rmdir((dir + "/view").c_str());
+    rmdir((dir + "/stage").c_str());
+    rmdir(dir.c_str());
+  }
+};
+
+Status PrivateMountNamespace() {
+  if (unshare(CLONE_NEWNS) != 0) return Error::Errno("unshare(CLONE_NEWNS)", errno);
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return Error::Errno("making / a private mount", errno);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<int> RunBundle(const RunOptions& options) {
+  if (std::string missing = MissingHostSupport(); !missing.empty()) {
+    return Error::Unsupported("this host cannot run shroud run: " + missing);
+  }
+  UID2_ASSIGN_OR_RETURN(Bundle bundle, OpenBundle(options.bundle));
+  UID2_ASSIGN_OR_RETURN(VerifiedBundle verified, VerifyBundle(bundle));
+  log::Info("bundle_verified", {{"bundle", options.bundle},
+                                {"mrenclave", HexEncode(verified.sig.mr_enclave)},
+                                {"mrsigner", HexEncode(verified.sig.mr_signer)},
+                                {"isvprodid", verified.sig.isv_prod_id},
+                                {"isvsvn", verified.sig.isv_svn}});
+  UID2_ASSIGN_OR_RETURN(RunSpec spec, RunSpecFromManifest(verified.manifest));
+  UID2_ASSIGN_OR_RETURN(View view, View::Create(spec, bundle.root));
+
+  std::optional<Bytes> argv_src, env_src;
+  if (!spec.argv_src_file.empty()) {
+    UID2_ASSIGN_OR_RETURN(argv_src,
+                          ReadSourceFile(view, "loader.argv_src_file", spec.argv_src_file));
+  }
+  if (!spec.env_src_file.empty()) {
+    UID2_ASSIGN_OR_RETURN(env_src, ReadSourceFile(view, "loader.env_src_file", spec.env_src_file));
+  }
+  std::vector<std::string> warnings;
+  std::vector<std::string> argv;
+  std::string exec_path = spec.entrypoint;
+  if (!options.exec_path.empty()) {
+    exec_path = FindProgram(view, options.exec_path);
+    argv = {exec_path};
+    argv.insert(argv.end(), options.args.begin(), options.args.end());
+    log::Warn("exec_override", {{"program", exec_path},
+                                {"note", "runs instead of libos.entrypoint, with untrusted "
+                                         "command-line arguments (debugging and sgx_quote)"}});
+  } else {
+    UID2_ASSIGN_OR_RETURN(argv, BuildArgv(spec, options.args, argv_src, &warnings));
+  }
+  for (const std::string& w : warnings) log::Warn("argv", {{"message", w}});
+  std::vector<std::string> host_env;
+  for (char** e = environ; *e != nullptr; e++) host_env.emplace_back(*e);
+  UID2_ASSIGN_OR_RETURN(std::vector<std::string> envp, BuildEnv(spec, host_env, env_src));
+
+  UID2_ASSIGN_OR_RETURN(QuoteFn quote, MakeQuoteFn(options, spec));
+  AttestationFiles attestation(IdentityOf(verified.sig), quote, spec.insecure_keys);
+  Enforcement mode = options.trace_out.empty() ? Enforcement::kEnforce : Enforcement::kTrace;
+  if (mode == Enforcement::kTrace) {
+    log::Warn("trace_mode", {{"note", "every file is allowed and logged; do not use in production"}});
+  }
+
+  Workspace ws;
+  char tmpl[] = "/tmp/shroud-run-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return Error::Errno("mkdtemp /tmp/shroud-run-XXXXXX", errno);
+  ws.dir = tmpl;
+  if (mkdir((ws.dir + "/view").c_str(), 0700) != 0 || mkdir((ws.dir + "/stage").c_str(), 0700)) {
+    return Error::Errno("creating " + ws.dir, errno);
+  }
+  UID2_RETURN_IF_ERROR(PrivateMountNamespace());
+  ViewFs fs(&view, &attestation, mode);
+  UID2_RETURN_IF_ERROR(fs.Mount(ws.dir + "/view"));
+
+  LaunchPlan plan;
+  plan.view_dir = ws.dir + "/view";
+  plan.stage_dir = ws.dir + "/stage";
+  for (const MountSpec& m : spec.mounts) {
+    if (m.type == MountType::kTmpfs) plan.tmpfs_paths.push_back(m.path);
+  }
+  plan.start_dir = spec.start_dir;
+  plan.exec_path = exec_path;
+  plan.argv = std::move(argv);
+  plan.envp = std::move(envp);
+  plan.address_space_limit = spec.enclave_size;
+  plan.enclave_size_for_messages = spec.enclave_size;
+  plan.max_threads = spec.max_threads;
+  Result<int> status = LaunchAndWait(plan);
+  fs.Unmount();
+  if (!status.ok()) return status;
+  if (mode == Enforcement::kTrace) {
+    std::string snippet = TraceSnippet(fs.Outside());
+    UID2_RETURN_IF_ERROR(WriteFileAtomic(options.trace_out, snippet));
+    log::Info("trace_written", {{"path", options.trace_out},
+                                {"files", static_cast<int64_t>(fs.Outside().size())}});
+  }
+  return status;
+}
+
+}  // namespace uid2::runtime

@@ -1,0 +1,225 @@
+#include "runtime/trusted_files.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/encoding.h"
+#include "common/log.h"
+
+namespace uid2::runtime {
+namespace {
+
+constexpr size_t kHashBlock = 16 * kChunkSize;  // 1 MiB reads while hashing
+
+ssize_t PreadFull(int fd, uint8_t* buf, size_t size, off_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = pread(fd, buf + done, size - done, offset + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+}  // namespace
+
+TrustedFiles::TrustedFiles(std::function<void(const std::string&)> on_change)
+    : on_change_(std::move(on_change)) {}
+
+TrustedFiles::~TrustedFiles() {
+  if (watcher_.joinable()) {
+    char c = 0;
+    (void)!write(stop_pipe_[1], &c, 1);
+    watcher_.join();
+  }
+  for (int fd : {inotify_fd_, stop_pipe_[0], stop_pipe_[1]}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+TrustedFiles::Entry* TrustedFiles::Get(const std::string& host) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<Entry>& e = entries_[host];
+  if (!e) e = std::make_unique<Entry>();
+  return e.get();
+}
+
+void TrustedFiles::Refuse(Entry* e, const std::string& why) {
+  if (e->reported) return;
+  e->reported = true;
+  log::Warn("trusted_file_refused", {{"uri", e->uri}, {"reason", why}, {"errno", "EACCES"}});
+}
+
+int TrustedFiles::Verify(Entry* e, int fd, const StatKey& key,
+                         const crypto::Sha256Digest& expected) {
+  auto chunks = std::make_shared<std::vector<crypto::Sha256Digest>>();
+  chunks->reserve(static_cast<size_t>(key.size) / kChunkSize + 1);
+  crypto::Sha256Hasher whole;
+  std::vector<uint8_t> buf(kHashBlock);
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = PreadFull(fd, buf.data(), buf.size(), offset);
+    if (n < 0) return static_cast<int>(n);
+    if (n == 0) break;
+    ByteSpan data(buf.data(), static_cast<size_t>(n));
+    whole.Update(data);
+    for (size_t at = 0; at < data.size(); at += kChunkSize) {
+      chunks->push_back(crypto::Sha256(data.subspan(at, std::min(kChunkSize, data.size() - at))));
+    }
+    offset += n;
+    if (static_cast<size_t>(n) < buf.size()) break;
+  }
+  crypto::Sha256Digest got = whole.Final();
+  if (offset != key.size || got != expected) {
+    e->verified = false;
+    Refuse(e, "SHA-256 mismatch: the manifest says " + HexEncode(expected) + ", the file has " +
+                  HexEncode(got));
+    return -EACCES;
+  }
+  e->verified = true;
+  e->reported = false;
+  e->key = key;
+  e->size = key.size;
+  e->chunks = std::move(chunks);
+  return 0;
+}
+
+int TrustedFiles::Open(const std::string& host, const std::string& uri,
+                       const crypto::Sha256Digest& expected, Opened* out) {
+  int fd = open(host.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return -EACCES;
+  }
+  StatKey key{st.st_dev, st.st_ino, st.st_size,
+              st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+              st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+  Entry* e = Get(host);
+  bool fresh = false;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    e->uri = uri;
+    if (!e->verified || !(e->key == key)) {
+      int rc = Verify(e, fd, key, expected);
+      if (rc != 0) {
+        close(fd);
+        return rc;
+      }
+      fresh = true;
+    }
+  }
+  AddWatch(host, e);
+  out->fd = fd;
+  out->keep_cache = !fresh;
+  return 0;
+}
+
+int TrustedFiles::Read(const std::string& host, int fd, char* buf, size_t size, off_t offset) {
+  Entry* e = Get(host);
+  std::shared_ptr<const std::vector<crypto::Sha256Digest>> chunks;
+  off_t file_size;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (!e->verified) {
+      Refuse(e, "the file changed on disk after it was verified");
+      return -EACCES;
+    }
+    chunks = e->chunks;
+    file_size = e->size;
+  }
+  if (offset >= file_size || size == 0) return 0;
+  off_t end = std::min<off_t>(offset + static_cast<off_t>(size), file_size);
+  size_t first = static_cast<size_t>(offset) / kChunkSize;
+  size_t last = static_cast<size_t>(end - 1) / kChunkSize;
+  off_t span_start = static_cast<off_t>(first * kChunkSize);
+  size_t span_len = std::min<size_t>((last + 1) * kChunkSize, static_cast<size_t>(file_size)) -
+                    static_cast<size_t>(span_start);
+  thread_local std::vector<uint8_t> span;
+  span.resize(span_len);
+  ssize_t n = PreadFull(fd, span.data(), span_len, span_start);
+  if (n < 0) return static_cast<int>(n);
+  bool ok = static_cast<size_t>(n) == span_len;
+  for (size_t c = first; ok && c <= last; c++) {
+    size_t at = (c - first) * kChunkSize;
+    ok = crypto::Sha256(ByteSpan(span.data() + at, std::min(kChunkSize, span_len - at))) ==
+         (*chunks)[c];
+  }
+  if (!ok) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    e->verified = false;
+    Refuse(e, "chunk at offset " + std::to_string(span_start) +
+                  " no longer matches: the file changed on disk after it was verified");
+    return -EACCES;
+  }
+  size_t skip = static_cast<size_t>(offset - span_start);
+  size_t len = static_cast<size_t>(end - offset);
+  std::memcpy(buf, span.data() + skip, len);
+  return static_cast<int>(len);
+}
+
+void TrustedFiles::StartWatcher() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (watcher_.joinable()) return;
+  inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify_fd_ < 0 || pipe2(stop_pipe_, O_CLOEXEC) != 0) {
+    log::Warn("trusted_file_watch_unavailable", {{"error", std::strerror(errno)}});
+    return;
+  }
+  watcher_ = std::thread([this] { WatchLoop(); });
+}
+
+void TrustedFiles::AddWatch(const std::string& host, Entry* e) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (inotify_fd_ < 0 || e->watch >= 0) return;
+  int wd = inotify_add_watch(inotify_fd_, host.c_str(),
+                             IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF |
+                                 IN_DELETE_SELF);
+  if (wd < 0) return;
+  e->watch = wd;
+  watches_[wd] = host;
+}
+
+void TrustedFiles::WatchLoop() {
+  alignas(struct inotify_event) char buf[16 * 1024];
+  for (;;) {
+    struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+    if (fds[1].revents) return;
+    ssize_t n = read(inotify_fd_, buf, sizeof(buf));
+    if (n <= 0) continue;
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<struct inotify_event*>(p);
+      p += sizeof(struct inotify_event) + ev->len;
+      std::string host;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = watches_.find(ev->wd);
+        if (it == watches_.end()) continue;
+        host = it->second;
+        if (ev->mask & IN_IGNORED) {
+          watches_.erase(it);
+          auto e = entries_.find(host);
+          if (e != entries_.end()) e->second->watch = -1;
+        }
+      }
+      Entry* e = Get(host);
+      {
+        std::lock_guard<std::mutex> lock(e->mu);
+        e->verified = false;  // re-hash at the next open; refuse reads until then
+      }
+      if (on_change_) on_change_(host);
+    }
+  }
+}
+
+}  // namespace uid2::runtime

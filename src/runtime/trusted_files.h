@@ -1,0 +1,93 @@
+// trusted_files.h: integrity of sgx.trusted_files at run time, as Gramine's LibOS does it.
+//
+// First open: the whole file is hashed (SHA-256) and compared with the manifest; on a match the
+// SHA-256 of every kChunkSize chunk is kept. Every read that reaches the runtime re-reads the
+// covering chunks from disk and checks them against those chunk hashes, so bytes changed after
+// the first open are refused (EACCES), never served. A later open re-hashes the whole file when
+// its (device, inode, size, mtime, ctime) changed, and otherwise reuses the verification so the
+// kernel may keep serving the already verified pages from its cache. The page cache only ever
+// holds verified bytes; Watch() (inotify) drops it as soon as a trusted file is touched on disk,
+// so a read after a change reaches the runtime and fails.
+//
+// Thread-safe. Errors are negative errno values (FUSE's convention) and each refusal is logged
+// once per file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/hash.h"
+
+namespace uid2::runtime {
+
+inline constexpr size_t kChunkSize = 64 * 1024;
+
+class TrustedFiles {
+ public:
+  // `on_change(host_path)` runs (on the watcher thread) when a verified file changes on disk;
+  // the FUSE layer uses it to drop the kernel's cached pages.
+  explicit TrustedFiles(std::function<void(const std::string&)> on_change = nullptr);
+  ~TrustedFiles();
+  TrustedFiles(const TrustedFiles&) = delete;
+  TrustedFiles& operator=(const TrustedFiles&) = delete;
+
+  struct Opened {
+    int fd = -1;              // host descriptor (O_RDONLY), owned by the caller
+    bool keep_cache = false;  // the previous verification still holds
+  };
+  // Open opens and verifies `host` against `expected`; `uri` names it in messages.
+  // Returns 0 or -EACCES (hash mismatch), -errno (the host refused).
+  int Open(const std::string& host, const std::string& uri, const crypto::Sha256Digest& expected,
+           Opened* out);
+
+  // Read fills buf with up to `size` bytes at `offset` from `fd` (a descriptor from Open for
+  // `host`), verified chunk by chunk. Returns the byte count or -EACCES / -errno.
+  int Read(const std::string& host, int fd, char* buf, size_t size, off_t offset);
+
+  // StartWatcher starts the inotify thread (idempotent). Without it, changes are still caught
+  // at the next read that reaches the runtime or the next open.
+  void StartWatcher();
+
+ private:
+  struct StatKey {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    int64_t mtime_ns = 0, ctime_ns = 0;
+    bool operator==(const StatKey&) const = default;
+  };
+  struct Entry {
+    std::mutex mu;
+    bool verified = false;
+    bool reported = false;  // a refusal was logged
+    StatKey key;
+    std::string uri;
+    std::shared_ptr<const std::vector<crypto::Sha256Digest>> chunks;
+    off_t size = 0;
+    int watch = -1;
+  };
+  Entry* Get(const std::string& host);
+  int Verify(Entry* e, int fd, const StatKey& key, const crypto::Sha256Digest& expected);
+  void Refuse(Entry* e, const std::string& why);
+  void AddWatch(const std::string& host, Entry* e);
+  void WatchLoop();
+
+  std::function<void(const std::string&)> on_change_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::map<int, std::string> watches_;  // inotify wd -> host path
+  int inotify_fd_ = -1;
+  int stop_pipe_[2] = {-1, -1};
+  std::thread watcher_;
+};
+
+}  // namespace uid2::runtime
