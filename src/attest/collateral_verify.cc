@@ -67,7 +67,7 @@ Result<crypto::Certificate> LoadIssuerChain(std::string_view check, const std::s
     return Fail(check, "issuer chain's root is not the pinned root '" + anchor.label + "'");
   }
   crypto::Certificate& cert = (*chain)[0];
-  if (cert.SubjectName().find(phrase) == std::string::npos) {
+  if (CommonName(cert).find(phrase) == std::string::npos) {
     return Fail(check, "issuer '" + cert.SubjectName() + "' lacks '" + std::string(phrase) + "'");
   }
   crypto::ChainCheck cc;
@@ -93,6 +93,15 @@ Status VerifyJsonSignature(std::string_view check, const crypto::Certificate& si
 }
 
 }  // namespace
+
+std::string CommonName(const crypto::Certificate& cert) {
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (i < 0) return "";
+  const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<size_t>(ASN1_STRING_length(s)));
+}
 
 Status CheckWindows(const std::vector<Window>& windows, time_t now) {
   for (const Window& w : windows) UID2_RETURN_IF_ERROR(CheckTime(w.check, w.what, w.from, w.until, now));

@@ -31,6 +31,9 @@ struct PreparedCollateral::State {
   std::string pck_certificate_chain;  // from the bundle, for quotes without a type-5 chain
 };
 
+// CommonName returns the certificate's subject CN ("" when absent).
+std::string CommonName(const crypto::Certificate& cert);
+
 // CheckWindows fails with the first window that does not contain `now`.
 Status CheckWindows(const std::vector<Window>& windows, time_t now);
 

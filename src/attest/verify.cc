@@ -81,8 +81,11 @@ Result<crypto::Certificate> VerifyPckChain(const Quote& quote, const PreparedCol
   if (chain[2].PublicKeySpkiDer() != st.anchor->spki) {
     return Fail(kCheckPckChain, "the chain's root key is not the pinned root '" + st.anchor->label + "'");
   }
-  if (leaf.SubjectName().find("SGX PCK Certificate") == std::string::npos) {
+  if (CommonName(leaf).find("SGX PCK Certificate") == std::string::npos) {
     return Fail(kCheckPckChain, "leaf '" + leaf.SubjectName() + "' is not an SGX PCK Certificate");
+  }
+  if (CommonName(ca).find("CA") == std::string::npos) {
+    return Fail(kCheckPckChain, "intermediate '" + ca.SubjectName() + "' is not a CA");
   }
   if (st.pck_crl->IssuerName() != leaf.IssuerName()) {
     return Fail(kCheckPckCrl, "issued by '" + st.pck_crl->IssuerName() +

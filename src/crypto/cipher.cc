@@ -1,6 +1,7 @@
 // cipher.cc: AES-256-GCM/CTR/CBC over EVP_CIPHER_CTX.
 #include "crypto/cipher.h"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 

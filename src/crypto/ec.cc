@@ -9,6 +9,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -76,6 +77,41 @@ Result<Bytes> BnPair(const BIGNUM* a, const BIGNUM* b) {
   return out;
 }
 
+using UncompressedPoint = std::array<uint8_t, 1 + 2 * kCoordSize>;  // 04 || X || Y
+
+// PublicPointOf computes Q = d*G (OpenSSL 3.0's EVP_PKEY_fromdata does not derive it).
+Result<UncompressedPoint> PublicPointOf(const EC_GROUP* group, const BIGNUM* priv) {
+  BnCtxPtr bn_ctx(BN_CTX_new());
+  EcPointPtr pub(EC_POINT_new(group));
+  UncompressedPoint point{};
+  if (!bn_ctx || !pub ||
+      EC_POINT_mul(group, pub.get(), priv, nullptr, nullptr, bn_ctx.get()) != 1 ||
+      EC_POINT_point2oct(group, pub.get(), POINT_CONVERSION_UNCOMPRESSED, point.data(),
+                         point.size(), bn_ctx.get()) != point.size()) {
+    return OpenSslFailure("P-256 public point from private scalar");
+  }
+  return point;
+}
+
+Result<EvpPkeyPtr> KeyPairFromData(const BIGNUM* priv, const UncompressedPoint& point) {
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, kGroupName, 0) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                       point.size()) != 1) {
+    return OpenSslFailure("OSSL_PARAM_BLD");
+  }
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));  // secure heap: priv is a secure BN
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    return OpenSslFailure("EVP_PKEY_fromdata(P-256 key pair)");
+  }
+  return EvpPkeyPtr(raw);
+}
+
 }  // namespace
 
 Result<EcKeyP256> EcKeyP256::Generate() {
@@ -136,40 +172,17 @@ Result<EcKeyP256> EcKeyP256::FromPrivateRaw(ByteSpan d) {
                           std::to_string(d.size()));
   }
   EcGroupPtr group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
-  BnCtxPtr bn_ctx(BN_CTX_new());
   SecretBnPtr priv(BN_secure_new());
-  if (!group || !bn_ctx || !priv || !BN_bin2bn(d.data(), kCoordSize, priv.get())) {
+  if (!group || !priv || !BN_bin2bn(d.data(), kCoordSize, priv.get())) {
     return OpenSslFailure("P-256 setup");
   }
   BN_set_flags(priv.get(), BN_FLG_CONSTTIME);
   if (BN_is_zero(priv.get()) || BN_cmp(priv.get(), EC_GROUP_get0_order(group.get())) >= 0) {
     return Error::Invalid("P-256 private scalar is out of range [1, n)");
   }
-  // OpenSSL 3.0's EVP_PKEY_fromdata does not derive the public point: compute Q = d*G.
-  EcPointPtr pub(EC_POINT_new(group.get()));
-  uint8_t point[1 + 2 * kCoordSize];
-  if (!pub ||
-      EC_POINT_mul(group.get(), pub.get(), priv.get(), nullptr, nullptr, bn_ctx.get()) != 1 ||
-      EC_POINT_point2oct(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point,
-                         sizeof(point), bn_ctx.get()) != sizeof(point)) {
-    return OpenSslFailure("P-256 public point from private scalar");
-  }
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, kGroupName, 0) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get()) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) !=
-          1) {
-    return OpenSslFailure("OSSL_PARAM_BLD");
-  }
-  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1) {
-    return OpenSslFailure("EVP_PKEY_fromdata(P-256 key pair)");
-  }
-  return EcKeyP256(EvpPkeyPtr(raw), true);
+  UID2_ASSIGN_OR_RETURN(UncompressedPoint point, PublicPointOf(group.get(), priv.get()));
+  UID2_ASSIGN_OR_RETURN(EvpPkeyPtr pkey, KeyPairFromData(priv.get(), point));
+  return EcKeyP256(std::move(pkey), true);
 }
 
 Result<EcKeyP256> EcKeyP256::FromPublicRaw(ByteSpan xy) {

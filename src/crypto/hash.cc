@@ -19,6 +19,30 @@ namespace {
   std::abort();
 }
 
+// Sha256Md / Sha512Md fetch the provider implementations once (EVP_sha256() would re-fetch
+// on every call under OpenSSL 3). The fetched objects are immutable and thread-safe.
+const EVP_MD* FetchOnce(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) Die(name);
+  return md;  // lives for the whole process
+}
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = FetchOnce("SHA256");
+  return md;
+}
+const EVP_MD* Sha512Md() {
+  static const EVP_MD* md = FetchOnce("SHA512");
+  return md;
+}
+EVP_MAC* HmacMac() {
+  static EVP_MAC* mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) Die("EVP_MAC_fetch(HMAC)");
+    return m;
+  }();
+  return mac;
+}
+
 template <size_t N>
 std::array<uint8_t, N> Digest(const EVP_MD* md, ByteSpan data) {
   std::array<uint8_t, N> out{};
@@ -33,11 +57,11 @@ constexpr size_t kFileReadSize = 1 << 20;  // 1 MiB sequential reads
 
 }  // namespace
 
-Sha256Digest Sha256(ByteSpan data) { return Digest<32>(EVP_sha256(), data); }
-Sha512Digest Sha512(ByteSpan data) { return Digest<64>(EVP_sha512(), data); }
+Sha256Digest Sha256(ByteSpan data) { return Digest<32>(Sha256Md(), data); }
+Sha512Digest Sha512(ByteSpan data) { return Digest<64>(Sha512Md(), data); }
 
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), Sha256Md(), nullptr) != 1) {
     Die("EVP_DigestInit_ex(SHA-256)");
   }
 }
@@ -62,13 +86,10 @@ Sha256Hasher Sha256Hasher::Copy() const {
 }
 
 Bytes Hmac(HashAlg alg, ByteSpan key, ByteSpan data) {
-  EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) Die("EVP_MAC_fetch(HMAC)");
-  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
+  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(HmacMac()));
   if (!ctx) Die("EVP_MAC_CTX_new");
-  char digest_name[16];
-  std::snprintf(digest_name, sizeof(digest_name), "%s",
-                alg == HashAlg::kSha256 ? "SHA256" : "SHA512");
+  // OSSL_PARAM wants a mutable pointer; the string is only read.
+  char* digest_name = const_cast<char*>(alg == HashAlg::kSha256 ? "SHA256" : "SHA512");
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
       OSSL_PARAM_construct_end(),

@@ -153,7 +153,7 @@ uint64_t RsaKey::PublicExponent() const {
 }
 
 std::string RsaKey::PrivatePem() const {
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_secmem()));  // cleansed when freed
   if (!bio || !has_private_ ||
       PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
           1) {

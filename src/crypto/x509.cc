@@ -42,6 +42,15 @@ time_t AsnTimeToUnix(const ASN1_TIME* t) {
   return timegm(&tm);
 }
 
+size_t CountOccurrences(std::string_view text, std::string_view needle) {
+  size_t n = 0;
+  for (size_t pos = text.find(needle); pos != std::string_view::npos;
+       pos = text.find(needle, pos + needle.size())) {
+    n++;
+  }
+  return n;
+}
+
 bool IsPemBlock(std::string_view text) { return text.find("-----BEGIN") != std::string_view::npos; }
 
 }  // namespace
@@ -72,8 +81,14 @@ Result<std::vector<Certificate>> Certificate::ChainFromPem(std::string_view pem)
     if (!x) break;
     out.push_back(Certificate(std::move(x)));
   }
-  LastOpenSslError();  // the loop ends on "no start line"
+  LastOpenSslError();  // the loop ends on "no start line" (or on a malformed block)
   if (out.empty()) return Error::Invalid("no PEM certificate in bundle");
+  size_t blocks = CountOccurrences(pem, "-----BEGIN CERTIFICATE-----");
+  if (blocks != out.size()) {
+    return Error::Invalid("PEM bundle has " + std::to_string(blocks) +
+                          " certificate blocks but only the first " + std::to_string(out.size()) +
+                          " parse");
+  }
   return out;
 }
 
@@ -210,11 +225,10 @@ std::string DescribeFailure(X509_STORE_CTX* ctx, const ChainCheck& check) {
 
 }  // namespace
 
-Status VerifyChain(const ChainCheck& check) {
-  if (check.leaf == nullptr || check.trusted_root == nullptr) {
-    return Error::Invalid("chain check needs a leaf and a pinned root certificate");
-  }
-  if (check.now <= 0) return Error::Invalid("chain check needs a verification time (now)");
+namespace {
+
+// NewPinnedStore makes a store holding only the pinned root and the given CRLs.
+Result<X509StorePtr> NewPinnedStore(const ChainCheck& check) {
   X509StorePtr store(X509_STORE_new());  // empty: never the system trust store
   if (!store || X509_STORE_add_cert(store.get(), check.trusted_root->get()) != 1) {
     return OpenSslFailure("X509_STORE_add_cert(pinned root)");
@@ -225,28 +239,48 @@ Status VerifyChain(const ChainCheck& check) {
       return OpenSslFailure("X509_STORE_add_crl('" + crl->IssuerName() + "')");
     }
   }
+  return store;
+}
+
+// NewUntrustedStack borrows the intermediates (sk_X509_free does not free the elements).
+Result<X509StackPtr> NewUntrustedStack(const ChainCheck& check) {
   X509StackPtr untrusted(sk_X509_new_null());
   if (!untrusted) return OpenSslFailure("sk_X509_new_null");
   for (const Certificate* c : check.intermediates) {
     if (c == nullptr) return Error::Invalid("chain check: null intermediate");
     if (sk_X509_push(untrusted.get(), c->get()) <= 0) return OpenSslFailure("sk_X509_push");
   }
-  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx ||
-      X509_STORE_CTX_init(ctx.get(), store.get(), check.leaf->get(), untrusted.get()) != 1) {
-    return OpenSslFailure("X509_STORE_CTX_init");
-  }
-  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  return untrusted;
+}
+
+void SetVerifyParams(X509_STORE_CTX* ctx, const ChainCheck& check) {
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
   unsigned long flags = X509_V_FLAG_CHECK_SS_SIGNATURE;
   if (!check.crls.empty() || check.require_crls) {
     flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
   }
   X509_VERIFY_PARAM_set_flags(param, flags);
-  X509_VERIFY_PARAM_set_time(param, check.now);
-  X509_STORE_CTX_set_app_data(ctx.get(), const_cast<ChainCheck*>(&check));
-  X509_STORE_CTX_set_verify_cb(ctx.get(), VerifyCallback);
-  int rc = X509_verify_cert(ctx.get());
-  if (rc != 1) {
+  X509_VERIFY_PARAM_set_time(param, check.now);  // also sets X509_V_FLAG_USE_CHECK_TIME
+  X509_STORE_CTX_set_app_data(ctx, const_cast<ChainCheck*>(&check));
+  X509_STORE_CTX_set_verify_cb(ctx, VerifyCallback);
+}
+
+}  // namespace
+
+Status VerifyChain(const ChainCheck& check) {
+  if (check.leaf == nullptr || check.trusted_root == nullptr) {
+    return Error::Invalid("chain check needs a leaf and a pinned root certificate");
+  }
+  if (check.now <= 0) return Error::Invalid("chain check needs a verification time (now)");
+  UID2_ASSIGN_OR_RETURN(X509StorePtr store, NewPinnedStore(check));
+  UID2_ASSIGN_OR_RETURN(X509StackPtr untrusted, NewUntrustedStack(check));
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx ||
+      X509_STORE_CTX_init(ctx.get(), store.get(), check.leaf->get(), untrusted.get()) != 1) {
+    return OpenSslFailure("X509_STORE_CTX_init");
+  }
+  SetVerifyParams(ctx.get(), check);
+  if (X509_verify_cert(ctx.get()) != 1) {
     std::string why = DescribeFailure(ctx.get(), check);
     LastOpenSslError();
     return Error::VerifyFailed(why);

@@ -9,6 +9,7 @@
 
 #include "manifest/manifest.h"
 #include "manifest/trusted_files.h"
+#include "common/file.h"
 
 namespace uid2::manifest {
 namespace {
@@ -204,6 +205,33 @@ Result<std::string> PrepareManifestSgx(const std::string& manifest_path, const E
   UID2_RETURN_IF_ERROR(ApplyGramineDefaults(&m));
   UID2_RETURN_IF_ERROR(ExpandAndHash(&m, opt));
   return WriteManifestSgx(m);
+}
+
+}  // namespace uid2::manifest
+
+namespace uid2::manifest {
+
+Result<MeasuredManifest> FromManifestSgxText(std::string text, std::string origin) {
+  UID2_ASSIGN_OR_RETURN(Manifest m, ParseManifest(text, origin));
+  Result<sgx::EnclaveParams> p = EnclaveParamsFrom(m);
+  if (!p.ok()) return std::move(p).error().Context(origin);
+  return MeasuredManifest{std::move(text), *p};
+}
+
+Result<MeasuredManifest> FromManifestSgxFile(const std::string& path) {
+  UID2_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return FromManifestSgxText(std::move(text), path);
+}
+
+Result<MeasuredManifest> FromManifestFile(const std::string& path, const ExpandOptions& options) {
+  Result<std::string> text = PrepareManifestSgx(path, options);
+  if (!text.ok()) {
+    Error e = std::move(text).error();
+    // Parse errors already start with the path.
+    if (e.message().rfind(path, 0) == 0) return e;
+    return std::move(e).Context(path);
+  }
+  return FromManifestSgxText(std::move(text).value(), path + " (as .manifest.sgx)");
 }
 
 }  // namespace uid2::manifest

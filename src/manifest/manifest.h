@@ -83,3 +83,23 @@ Result<std::string> PrepareManifestSgx(const std::string& manifest_path,
 void MergeManifests(Manifest* base, const Manifest& overlay);
 
 }  // namespace uid2::manifest
+
+namespace uid2::manifest {
+
+// What measurement and signing need from a manifest: the exact `.manifest.sgx` bytes and the
+// enclave parameters read from them.
+struct MeasuredManifest {
+  std::string manifest_sgx;
+  sgx::EnclaveParams params;
+};
+
+// FromManifestFile runs the whole pipeline on an unsigned manifest (nothing is written).
+Result<MeasuredManifest> FromManifestFile(const std::string& manifest_path,
+                                          const ExpandOptions& options);
+// FromManifestSgxFile reads a `.manifest.sgx` exactly as it is (bytes untouched) and parses its
+// parameters; use it to re-sign or to check a signed enclave (`shroud run`).
+Result<MeasuredManifest> FromManifestSgxFile(const std::string& manifest_sgx_path);
+// FromManifestSgxText: the same for bytes already in memory.
+Result<MeasuredManifest> FromManifestSgxText(std::string manifest_sgx, std::string origin);
+
+}  // namespace uid2::manifest

@@ -24,6 +24,8 @@ namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
 constexpr int kMaxSymlinks = 40;
+// Below this many bytes hashing takes well under a second: no progress line.
+constexpr uint64_t kProgressMinBytes = 64ull << 20;
 
 std::vector<std::string> Components(std::string_view path) {
   std::vector<std::string> out;
@@ -124,7 +126,8 @@ Result<std::vector<std::string>> HashFilesParallel(const std::vector<FileToHash>
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, files.size())));
-  Progress progress("hashing trusted files", total, Progress::Unit::kBytes, quiet);
+  Progress progress("hashing trusted files", total, Progress::Unit::kBytes,
+                    quiet || total < kProgressMinBytes);
   std::vector<Result<std::string>> results(files.size(), Result<std::string>(std::string()));
   std::atomic<size_t> next{0};
   auto worker = [&] {

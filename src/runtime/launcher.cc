@@ -221,28 +221,39 @@ class ThreadLimit {
   }
   bool Add(pid_t pid) { return WriteText(dir_ + "/cgroup.procs", std::to_string(pid)); }
   void Monitor(uint32_t max_threads) {
-    monitor_ = std::thread([this, max_threads] {
-      while (!stop_) {
-        std::ifstream f(dir_ + "/pids.events");
-        std::string key;
-        long count = 0;
-        if (f >> key >> count && key == "max" && count > 0) {
-          log::Warn("thread_limit_reached",
-                    {{"max_threads", static_cast<int64_t>(max_threads)},
-                     {"message", "the app tried to run more threads than sgx.max_threads = " +
-                                     std::to_string(max_threads) +
-                                     "; thread creation failed with EAGAIN. Raise "
-                                     "sgx.max_threads in the manifest and sign again"}});
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+    max_threads_ = max_threads;
+    monitor_ = std::thread([this] {
+      while (!stop_ && !ReportIfHit()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     });
+  }
+  // ReportIfHit logs the limit once if pids.events counted a refused fork/clone.
+  bool ReportIfHit() {
+    if (dir_.empty() || reported_.exchange(true)) return true;
+    std::ifstream f(dir_ + "/pids.events");
+    std::string key;
+    long count = 0;
+    if (!(f >> key >> count) || key != "max" || count == 0) {
+      reported_ = false;
+      return false;
+    }
+    log::Warn("thread_limit_reached",
+              {{"max_threads", static_cast<int64_t>(max_threads_)},
+               {"message", "the app tried to run more threads than sgx.max_threads = " +
+                               std::to_string(max_threads_) +
+                               "; thread creation failed with EAGAIN. Raise sgx.max_threads in "
+                               "the manifest and sign again"}});
+    return true;
+  }
+  void Stop() {
+    stop_ = true;
+    if (monitor_.joinable()) monitor_.join();
+    ReportIfHit();
   }
 
  private:
   std::string dir_;
-  std::atomic<bool> stop_{false};
+  uint32_t max_threads_ = 0;
+  std::atomic<bool> stop_{false}, reported_{false};
   std::thread monitor_;
 };
 
@@ -325,6 +336,7 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
     if (errno != EINTR) return Error::Errno("waitpid", errno);
   }
   g_forward_pid = 0;
+  if (plan.max_threads != 0 && limited) limit.Stop();
   if (!setup_error.empty()) return Error::Io("starting the app: " + setup_error);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (code > 128 && plan.address_space_limit != 0) {

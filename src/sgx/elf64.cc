@@ -30,6 +30,7 @@
 namespace uid2::sgx {
 namespace {
 
+constexpr size_t kEhdrSize = 64;
 constexpr size_t kPhdrSize = 56;
 constexpr uint8_t kElfClass64 = 2;
 constexpr uint8_t kElfData2Lsb = 1;
@@ -55,6 +56,10 @@ struct Header {
 };
 
 Result<Header> ReadHeader(ByteSpan file) {
+  if (file.size() < kEhdrSize) {
+    return Bad("file is " + std::to_string(file.size()) +
+               " bytes, shorter than the 64-byte ELF header");
+  }
   ByteReader r(file);
   ByteSpan ident;
   if (!r.ReadBytes(16, &ident)) return Bad("file is " + std::to_string(file.size()) +

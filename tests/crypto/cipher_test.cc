@@ -29,7 +29,7 @@ Bytes Concat(ByteSpan a, ByteSpan b) {
   return out;
 }
 
-TEST(AesGcm, McGrewViegaTestCases13And14ZeroKey) {
+TEST(CryptoAesGcm, McGrewViegaTestCases13And14ZeroKey) {
   Bytes zero_key(32, 0), zero_iv(12, 0);
   Result<Bytes> tc13 = AesGcmEncrypt(zero_key, zero_iv, {});
   ASSERT_TRUE(tc13.ok());
@@ -39,7 +39,7 @@ TEST(AesGcm, McGrewViegaTestCases13And14ZeroKey) {
   EXPECT_EQ(Hex(*tc14), "cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
 }
 
-TEST(AesGcm, McGrewViegaTestCase15WithoutAad) {
+TEST(CryptoAesGcm, McGrewViegaTestCase15WithoutAad) {
   Result<Bytes> ct = AesGcmEncrypt(kGcmKey15, kGcmIv15, kGcmPlain15);
   ASSERT_TRUE(ct.ok());
   EXPECT_EQ(Hex(*ct), Hex(Concat(kGcmCipher15, H("b094dac5d93471bdec1a502270e3cc6c"))));
@@ -48,7 +48,7 @@ TEST(AesGcm, McGrewViegaTestCase15WithoutAad) {
   EXPECT_EQ(*pt, kGcmPlain15);
 }
 
-TEST(AesGcm, McGrewViegaTestCase16WithAad) {
+TEST(CryptoAesGcm, McGrewViegaTestCase16WithAad) {
   ByteSpan plain60 = ByteSpan(kGcmPlain15).first(60);
   Result<Bytes> ct = AesGcmEncrypt(kGcmKey15, kGcmIv15, plain60, kGcmAad16);
   ASSERT_TRUE(ct.ok());
@@ -59,7 +59,7 @@ TEST(AesGcm, McGrewViegaTestCase16WithAad) {
   EXPECT_EQ(Hex(*pt), Hex(plain60));
 }
 
-TEST(AesGcm, TamperedTagIsRejected) {
+TEST(CryptoAesGcm, TamperedTagIsRejected) {
   Bytes ct = *AesGcmEncrypt(kGcmKey15, kGcmIv15, kGcmPlain15);
   ct.back() ^= 0x01;
   Result<Bytes> pt = AesGcmDecrypt(kGcmKey15, kGcmIv15, ct);
@@ -67,13 +67,13 @@ TEST(AesGcm, TamperedTagIsRejected) {
   EXPECT_EQ(pt.error().code(), ErrorCode::kVerifyFailed);
 }
 
-TEST(AesGcm, TamperedCiphertextIsRejected) {
+TEST(CryptoAesGcm, TamperedCiphertextIsRejected) {
   Bytes ct = *AesGcmEncrypt(kGcmKey15, kGcmIv15, kGcmPlain15);
   ct[0] ^= 0x80;
   EXPECT_EQ(AesGcmDecrypt(kGcmKey15, kGcmIv15, ct).error().code(), ErrorCode::kVerifyFailed);
 }
 
-TEST(AesGcm, TamperedOrMissingAadIsRejected) {
+TEST(CryptoAesGcm, TamperedOrMissingAadIsRejected) {
   Bytes ct = *AesGcmEncrypt(kGcmKey15, kGcmIv15, kGcmPlain15, kGcmAad16);
   Bytes aad = kGcmAad16;
   aad[3] ^= 0x10;
@@ -81,21 +81,21 @@ TEST(AesGcm, TamperedOrMissingAadIsRejected) {
   EXPECT_EQ(AesGcmDecrypt(kGcmKey15, kGcmIv15, ct).error().code(), ErrorCode::kVerifyFailed);
 }
 
-TEST(AesGcm, WrongKeyIsRejected) {
+TEST(CryptoAesGcm, WrongKeyIsRejected) {
   Bytes ct = *AesGcmEncrypt(kGcmKey15, kGcmIv15, kGcmPlain15);
   Bytes key = kGcmKey15;
   key[0] ^= 1;
   EXPECT_EQ(AesGcmDecrypt(key, kGcmIv15, ct).error().code(), ErrorCode::kVerifyFailed);
 }
 
-TEST(AesGcm, BadSizesAreInvalid) {
+TEST(CryptoAesGcm, BadSizesAreInvalid) {
   EXPECT_EQ(AesGcmEncrypt(Bytes(16, 0), kGcmIv15, {}).error().code(), ErrorCode::kInvalid);
   EXPECT_EQ(AesGcmEncrypt(kGcmKey15, Bytes(16, 0), {}).error().code(), ErrorCode::kInvalid);
   EXPECT_EQ(AesGcmDecrypt(kGcmKey15, kGcmIv15, Bytes(15, 0)).error().code(), ErrorCode::kInvalid);
   EXPECT_EQ(AesGcmOpen(kGcmKey15, Bytes(27, 0)).error().code(), ErrorCode::kInvalid);
 }
 
-TEST(AesGcm, SealOpenRoundTripUsesFreshIv) {
+TEST(CryptoAesGcm, SealOpenRoundTripUsesFreshIv) {
   Result<Bytes> a = AesGcmSeal(kGcmKey15, AsBytes("payload"), AsBytes("aad"));
   Result<Bytes> b = AesGcmSeal(kGcmKey15, AsBytes("payload"), AsBytes("aad"));
   ASSERT_TRUE(a.ok() && b.ok());
@@ -116,7 +116,7 @@ const Bytes kSp80038aPlain =
     H("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
       "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710");
 
-TEST(AesCtr, Sp80038aF55KnownAnswer) {
+TEST(CryptoAesCtr, Sp80038aF55KnownAnswer) {
   Bytes counter = H("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
   Result<Bytes> ct = AesCtr(kAes256Key, counter, kSp80038aPlain);
   ASSERT_TRUE(ct.ok());
@@ -131,7 +131,7 @@ TEST(AesCtr, Sp80038aF55KnownAnswer) {
 
 // NIST SP 800-38A, F.2.5 CBC-AES256.Encrypt / F.2.6 Decrypt. The vector has no padding; with
 // PKCS#7 a 64-byte plaintext gains one full block of 0x10 bytes, so the first 64 bytes match.
-TEST(AesCbc, Sp80038aF25KnownAnswerWithPkcs7) {
+TEST(CryptoAesCbc, Sp80038aF25KnownAnswerWithPkcs7) {
   Bytes iv = H("000102030405060708090a0b0c0d0e0f");
   const std::string kF25 =
       "f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d"
@@ -149,7 +149,7 @@ TEST(AesCbc, Sp80038aF25KnownAnswerWithPkcs7) {
   EXPECT_EQ(*pt, kSp80038aPlain);
 }
 
-TEST(AesCbc, Pkcs7PaddingLengths) {
+TEST(CryptoAesCbc, Pkcs7PaddingLengths) {
   Bytes iv(16, 7);
   for (size_t n : {0u, 1u, 15u, 16u, 17u, 31u, 32u}) {
     Bytes plain(n, 0x5a);
@@ -172,7 +172,7 @@ Bytes CiphertextDecryptingTo(ByteSpan last_block) {
   return ct;
 }
 
-TEST(AesCbc, BadPkcs7PaddingIsRejected) {
+TEST(CryptoAesCbc, BadPkcs7PaddingIsRejected) {
   Bytes zero_iv(16, 0);
   // Pad byte 0, pad byte 17 (> block), and inconsistent pad bytes (..., 01, 02, 02, 03).
   Bytes pad0(16, 0xaa);
@@ -193,7 +193,7 @@ TEST(AesCbc, BadPkcs7PaddingIsRejected) {
   EXPECT_EQ(pt->size(), 13u);
 }
 
-TEST(AesCbc, WrongKeyAndBadLengthAreRejected) {
+TEST(CryptoAesCbc, WrongKeyAndBadLengthAreRejected) {
   Bytes iv(16, 0);
   Bytes ct = *AesCbcEncrypt(kAes256Key, iv, AsBytes("attack at dawn"));
   Bytes key = kAes256Key;

@@ -28,14 +28,14 @@ EcKeyP256 Rfc6979Public() {
   return std::move(k).value();
 }
 
-TEST(Ecdsa, Rfc6979A25KeyDerivation) {
+TEST(CryptoEcdsa, Rfc6979A25KeyDerivation) {
   Result<EcKeyP256> key = EcKeyP256::FromPrivateRaw(H(kRfc6979X));
   ASSERT_TRUE(key.ok()) << key.error().message();
   EXPECT_TRUE(key->has_private());
   EXPECT_EQ(Hex(key->PublicRaw()), std::string(kRfc6979Ux) + kRfc6979Uy);
 }
 
-TEST(Ecdsa, Rfc6979A25SignaturesVerify) {
+TEST(CryptoEcdsa, Rfc6979A25SignaturesVerify) {
   EcKeyP256 pub = Rfc6979Public();
   EXPECT_FALSE(pub.has_private());
   Status s = pub.VerifySha256Raw(AsBytes("sample"), H(kSampleSig));
@@ -46,7 +46,7 @@ TEST(Ecdsa, Rfc6979A25SignaturesVerify) {
   EXPECT_TRUE(pub.VerifySha256Der(AsBytes("sample"), *der).ok());
 }
 
-TEST(Ecdsa, BadSignatureIsRejected) {
+TEST(CryptoEcdsa, BadSignatureIsRejected) {
   EcKeyP256 pub = Rfc6979Public();
   // Signature of another message.
   Status s = pub.VerifySha256Raw(AsBytes("sample"), H(kTestSig));
@@ -66,14 +66,14 @@ TEST(Ecdsa, BadSignatureIsRejected) {
             ErrorCode::kVerifyFailed);
 }
 
-TEST(Ecdsa, WrongKeyIsRejected) {
+TEST(CryptoEcdsa, WrongKeyIsRejected) {
   Result<EcKeyP256> other = EcKeyP256::Generate();
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->VerifySha256Raw(AsBytes("sample"), H(kSampleSig)).error().code(),
             ErrorCode::kVerifyFailed);
 }
 
-TEST(Ecdsa, SignVerifyRoundTripRawAndDer) {
+TEST(CryptoEcdsa, SignVerifyRoundTripRawAndDer) {
   Result<EcKeyP256> key = EcKeyP256::FromPrivateRaw(H(kRfc6979X));
   ASSERT_TRUE(key.ok());
   Result<Bytes> raw = key->SignSha256Raw(AsBytes("quote body"));
@@ -87,7 +87,7 @@ TEST(Ecdsa, SignVerifyRoundTripRawAndDer) {
   EXPECT_FALSE(Rfc6979Public().SignSha256Raw(AsBytes("x")).ok());  // public key cannot sign
 }
 
-TEST(Ecdsa, RawDerConversionPadsAndRejectsMalformed) {
+TEST(CryptoEcdsa, RawDerConversionPadsAndRejectsMalformed) {
   // r = 1, s = 0x80: DER needs a leading zero for s; raw pads both to 32 bytes.
   Bytes raw(64, 0);
   raw[31] = 0x01;
@@ -111,7 +111,7 @@ TEST(Ecdsa, RawDerConversionPadsAndRejectsMalformed) {
   EXPECT_FALSE(EcdsaDerToRaw(big_r).ok());
 }
 
-TEST(EcKey, PointNotOnCurveIsRefused) {
+TEST(CryptoEcKey, PointNotOnCurveIsRefused) {
   Bytes xy = H(std::string(kRfc6979Ux) + kRfc6979Uy);
   xy[63] ^= 0x01;
   Result<EcKeyP256> k = EcKeyP256::FromPublicRaw(xy);
@@ -121,7 +121,7 @@ TEST(EcKey, PointNotOnCurveIsRefused) {
   EXPECT_FALSE(EcKeyP256::FromPublicRaw(Bytes(65, 4)).ok());
 }
 
-TEST(EcKey, PrivateRawOutOfRangeIsRefused) {
+TEST(CryptoEcKey, PrivateRawOutOfRangeIsRefused) {
   EXPECT_FALSE(EcKeyP256::FromPrivateRaw(Bytes(32, 0)).ok());
   // n, the group order.
   EXPECT_FALSE(EcKeyP256::FromPrivateRaw(
@@ -129,7 +129,7 @@ TEST(EcKey, PrivateRawOutOfRangeIsRefused) {
                    .ok());
 }
 
-TEST(EcKey, SerialisationRoundTrips) {
+TEST(CryptoEcKey, SerialisationRoundTrips) {
   Result<EcKeyP256> key = EcKeyP256::Generate();
   ASSERT_TRUE(key.ok());
   Result<EcKeyP256> from_der = EcKeyP256::FromPrivatePkcs8Der(key->PrivatePkcs8Der());
@@ -150,7 +150,7 @@ TEST(EcKey, SerialisationRoundTrips) {
   EXPECT_FALSE(EcKeyP256::FromPrivatePem("-----BEGIN ENCRYPTED PRIVATE KEY-----\n").ok());
 }
 
-TEST(EcKey, RsaKeyIsNotP256) {
+TEST(CryptoEcKey, RsaKeyIsNotP256) {
   std::string rsa_pem = testing::ReadText("gramine-01-key-a.pem");
   Result<EcKeyP256> k = EcKeyP256::FromPrivatePem(rsa_pem);
   EXPECT_FALSE(k.ok());
@@ -158,7 +158,7 @@ TEST(EcKey, RsaKeyIsNotP256) {
 
 // NIST CAVS 14.1, ECC CDH Primitive (SP 800-56A section 5.7.1.2) test vectors,
 // KAS_ECC_CDH_PrimitiveTest.txt, [P-256] COUNT = 0.
-TEST(Ecdh, NistCavsP256Count0) {
+TEST(CryptoEcdh, NistCavsP256Count0) {
   Result<EcKeyP256> cavs = EcKeyP256::FromPublicRaw(
       H("700c48f77f56584c5cc632ca65640db91b6bacce3a4df6b42ce7cc838833d287"
         "db71e509e3fd9b060ddb20ba5c51dcc5948d46fbf640dfe0441782cab85fa4ac"));
@@ -174,7 +174,7 @@ TEST(Ecdh, NistCavsP256Count0) {
   EXPECT_EQ(Hex(*z), "46fc62106420ff012e54a434fbdd2d25ccc5852060561e68040dd7778997bd7b");
 }
 
-TEST(Ecdh, BothSidesAgreeAndWrongPeerDiffers) {
+TEST(CryptoEcdh, BothSidesAgreeAndWrongPeerDiffers) {
   Result<EcKeyP256> a = EcKeyP256::Generate();
   Result<EcKeyP256> b = EcKeyP256::Generate();
   Result<EcKeyP256> c = EcKeyP256::Generate();

@@ -24,7 +24,7 @@ constexpr char kTwoBlock512[] =
     "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnop"
     "qrsmnopqrstnopqrstu";
 
-TEST(Sha256, Fips180KnownAnswers) {
+TEST(CryptoSha256, Fips180KnownAnswers) {
   EXPECT_EQ(Hex(Sha256(AsBytes(kAbc))),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Hex(Sha256(AsBytes(kTwoBlock256))),
@@ -35,7 +35,7 @@ TEST(Sha256, Fips180KnownAnswers) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-TEST(Sha512, Fips180KnownAnswers) {
+TEST(CryptoSha512, Fips180KnownAnswers) {
   EXPECT_EQ(Hex(Sha512(AsBytes(kAbc))),
             "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
             "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
@@ -44,7 +44,7 @@ TEST(Sha512, Fips180KnownAnswers) {
             "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
 }
 
-TEST(Sha256Hasher, IncrementalEqualsOneShotAndCopyForks) {
+TEST(CryptoSha256Hasher, IncrementalEqualsOneShotAndCopyForks) {
   Sha256Hasher h;
   h.Update(AsBytes("abcdbcdecdefdefgefgh"));
   Sha256Hasher fork = h.Copy();
@@ -56,7 +56,7 @@ TEST(Sha256Hasher, IncrementalEqualsOneShotAndCopyForks) {
 }
 
 // RFC 4231, section 4.2 (test case 1), 4.3 (test case 2) and 4.7 (test case 6).
-TEST(Hmac, Rfc4231KnownAnswers) {
+TEST(CryptoHmac, Rfc4231KnownAnswers) {
   Bytes key1(20, 0x0b);
   EXPECT_EQ(Hex(Hmac(HashAlg::kSha256, key1, AsBytes("Hi There"))),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
@@ -77,7 +77,7 @@ TEST(Hmac, Rfc4231KnownAnswers) {
             "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
 }
 
-TEST(Hmac, WrongKeyGivesDifferentMac) {
+TEST(CryptoHmac, WrongKeyGivesDifferentMac) {
   Bytes key(20, 0x0b);
   Bytes mac = Hmac(HashAlg::kSha256, key, AsBytes("Hi There"));
   key[19] ^= 1;
@@ -85,7 +85,7 @@ TEST(Hmac, WrongKeyGivesDifferentMac) {
   EXPECT_EQ(Hmac(HashAlg::kSha256, {}, {}).size(), 32u);  // empty key is valid HMAC
 }
 
-class Sha256FileTest : public ::testing::Test {
+class CryptoSha256FileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = ::testing::TempDir() + "/sha256file_" + std::to_string(::getpid());
@@ -94,7 +94,7 @@ class Sha256FileTest : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(Sha256FileTest, MatchesOneShotAcrossBufferBoundaries) {
+TEST_F(CryptoSha256FileTest, MatchesOneShotAcrossBufferBoundaries) {
   // 1,000,000 'a' (FIPS 180-2 B.3) spans no full 1 MiB buffer; 3 MiB + 5 spans several.
   std::string million_a(1000000, 'a');
   ASSERT_TRUE(WriteFileAtomic(path_, million_a).ok());
@@ -110,7 +110,7 @@ TEST_F(Sha256FileTest, MatchesOneShotAcrossBufferBoundaries) {
   EXPECT_EQ(*d, Sha256(AsBytes(big)));
 }
 
-TEST_F(Sha256FileTest, MissingFileErrorNamesPath) {
+TEST_F(CryptoSha256FileTest, MissingFileErrorNamesPath) {
   Result<Sha256Digest> d = Sha256File(path_ + ".missing");
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().code(), ErrorCode::kIo);

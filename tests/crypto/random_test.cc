@@ -8,14 +8,14 @@
 namespace uid2::crypto {
 namespace {
 
-TEST(Random, SizesAndDistinctOutputs) {
+TEST(CryptoRandom, SizesAndDistinctOutputs) {
   EXPECT_TRUE(RandomBytes(0).empty());
   std::set<Bytes> seen;
   for (int i = 0; i < 64; i++) seen.insert(RandomBytes(16));
   EXPECT_EQ(seen.size(), 64u);  // 128-bit collisions would mean a broken generator
 }
 
-TEST(Random, FillCoversTheWholeBuffer) {
+TEST(CryptoRandom, FillCoversTheWholeBuffer) {
   // Every byte position changes across draws (a fill that stops early leaves zeros).
   Bytes ored(4096, 0);
   for (int i = 0; i < 32; i++) {  // P(false failure) = 4096 * 2^-32

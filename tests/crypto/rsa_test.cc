@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ostream>
+#include <string>
 
 #include "crypto_test_util.h"
 
@@ -42,15 +44,18 @@ Bytes SignedBytes(const Bytes& sig) {
 }
 
 struct GramineVector {
+  const char* name;
   const char* key;
   const char* sig;
 };
+// PrintTo names the vector in test output (instead of raw pointer bytes).
+void PrintTo(const GramineVector& v, std::ostream* os) { *os << v.name; }
 
 // Gramine v1.9 signer vectors (tests/data/crypto/NOTICE): 01 uses key-a (PKCS#8 PEM),
 // 03 uses key-b (PKCS#1 "RSA PRIVATE KEY" PEM).
-class GramineSigstruct : public ::testing::TestWithParam<GramineVector> {};
+class CryptoGramineSigstruct : public ::testing::TestWithParam<GramineVector> {};
 
-TEST_P(GramineSigstruct, SignatureIsBitExact) {
+TEST_P(CryptoGramineSigstruct, SignatureIsBitExact) {
   Result<RsaKey> key = RsaKey::FromPem(ReadText(GetParam().key));
   ASSERT_TRUE(key.ok()) << key.error().message();
   ASSERT_TRUE(key->has_private());
@@ -66,7 +71,7 @@ TEST_P(GramineSigstruct, SignatureIsBitExact) {
   EXPECT_TRUE(key->VerifyPkcs1Sha256(SignedBytes(sigstruct), *sig).ok());
 }
 
-TEST_P(GramineSigstruct, QValuesMatch) {
+TEST_P(CryptoGramineSigstruct, QValuesMatch) {
   Bytes sigstruct = ReadData(GetParam().sig);
   ASSERT_EQ(sigstruct.size(), 1808u);
   Result<SigstructQ> q = ComputeSigstructQ(ReversedField(sigstruct, kSignatureOffset),
@@ -76,7 +81,7 @@ TEST_P(GramineSigstruct, QValuesMatch) {
   EXPECT_EQ(q->q2, ReversedField(sigstruct, kQ2Offset));
 }
 
-TEST_P(GramineSigstruct, VerifiesWithModulusFromSigstruct) {
+TEST_P(CryptoGramineSigstruct, VerifiesWithModulusFromSigstruct) {
   Bytes sigstruct = ReadData(GetParam().sig);
   Result<RsaKey> pub = RsaKey::FromPublicModulus(ReversedField(sigstruct, kModulusOffset), 3);
   ASSERT_TRUE(pub.ok()) << pub.error().message();
@@ -95,12 +100,16 @@ TEST_P(GramineSigstruct, VerifiesWithModulusFromSigstruct) {
             ErrorCode::kVerifyFailed);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Vectors, GramineSigstruct,
-    ::testing::Values(GramineVector{"gramine-01-key-a.pem", "gramine-01-expected.sig"},
-                      GramineVector{"gramine-03-key-b.pem", "gramine-03-expected.sig"}));
+INSTANTIATE_TEST_SUITE_P(CryptoVectors, CryptoGramineSigstruct,
+                         ::testing::Values(GramineVector{"Vector01KeyA", "gramine-01-key-a.pem",
+                                                         "gramine-01-expected.sig"},
+                                           GramineVector{"Vector03KeyB", "gramine-03-key-b.pem",
+                                                         "gramine-03-expected.sig"}),
+                         [](const ::testing::TestParamInfo<GramineVector>& info) {
+                           return std::string(info.param.name);
+                         });
 
-TEST(RsaKey, WrongKeyDoesNotVerify) {
+TEST(CryptoRsaKey, WrongKeyDoesNotVerify) {
   Bytes sigstruct = ReadData("gramine-01-expected.sig");
   Result<RsaKey> other = RsaKey::FromPem(ReadText("gramine-03-key-b.pem"));
   ASSERT_TRUE(other.ok());
@@ -110,7 +119,7 @@ TEST(RsaKey, WrongKeyDoesNotVerify) {
   EXPECT_EQ(s.error().code(), ErrorCode::kVerifyFailed);
 }
 
-TEST(RsaKey, PublicPemFormats) {
+TEST(CryptoRsaKey, PublicPemFormats) {
   Result<RsaKey> priv = RsaKey::FromPem(ReadText("gramine-01-key-a.pem"));
   ASSERT_TRUE(priv.ok());
   for (const char* file : {"gramine-01-key-a.spki.pem", "gramine-01-key-a.pkcs1-public.pem"}) {
@@ -128,7 +137,7 @@ TEST(RsaKey, PublicPemFormats) {
   EXPECT_FALSE(from_der->SignPkcs1Sha256(AsBytes("x")).ok());
 }
 
-TEST(RsaKey, EncryptedPemIsRefusedWithClearMessage) {
+TEST(CryptoRsaKey, EncryptedPemIsRefusedWithClearMessage) {
   for (const char* file : {"encrypted-pkcs8.pem", "encrypted-pkcs1.pem"}) {
     Result<RsaKey> key = RsaKey::FromPem(ReadText(file));
     ASSERT_FALSE(key.ok()) << file;
@@ -137,7 +146,7 @@ TEST(RsaKey, EncryptedPemIsRefusedWithClearMessage) {
   }
 }
 
-TEST(RsaKey, GarbageAndNonRsaPemAreInvalid) {
+TEST(CryptoRsaKey, GarbageAndNonRsaPemAreInvalid) {
   EXPECT_EQ(RsaKey::FromPem("hello").error().code(), ErrorCode::kInvalid);
   EXPECT_EQ(RsaKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
                 .error()
@@ -146,7 +155,7 @@ TEST(RsaKey, GarbageAndNonRsaPemAreInvalid) {
   EXPECT_FALSE(RsaKey::FromPublicDer(AsBytes("not der")).ok());
 }
 
-TEST(RsaKey, PrivatePemRoundTripsAsPkcs8) {
+TEST(CryptoRsaKey, PrivatePemRoundTripsAsPkcs8) {
   Result<RsaKey> key = RsaKey::FromPem(ReadText("gramine-03-key-b.pem"));  // PKCS#1 input
   ASSERT_TRUE(key.ok());
   std::string pem = key->PrivatePem();
@@ -157,7 +166,7 @@ TEST(RsaKey, PrivatePemRoundTripsAsPkcs8) {
   EXPECT_EQ(again->ModulusBigEndian(), key->ModulusBigEndian());
 }
 
-TEST(RsaKey, Generate3072WithExponent3) {
+TEST(CryptoRsaKey, Generate3072WithExponent3) {
   Result<RsaKey> key = RsaKey::Generate(3072, 3);
   ASSERT_TRUE(key.ok()) << key.error().message();
   EXPECT_EQ(key->bits(), 3072);
@@ -173,7 +182,7 @@ TEST(RsaKey, Generate3072WithExponent3) {
   EXPECT_FALSE(RsaKey::Generate(3072, 4).ok());
 }
 
-TEST(SigstructQ, RejectsSignatureNotBelowModulusAndNarrowWidth) {
+TEST(CryptoSigstructQ, RejectsSignatureNotBelowModulusAndNarrowWidth) {
   Bytes sigstruct = ReadData("gramine-01-expected.sig");
   Bytes n = ReversedField(sigstruct, kModulusOffset);
   Bytes s = ReversedField(sigstruct, kSignatureOffset);
@@ -181,7 +190,7 @@ TEST(SigstructQ, RejectsSignatureNotBelowModulusAndNarrowWidth) {
   EXPECT_EQ(ComputeSigstructQ(s, n, 16).error().code(), ErrorCode::kInvalid);
 }
 
-TEST(SigstructQ, SmallNumbers) {
+TEST(CryptoSigstructQ, SmallNumbers) {
   // s = 5, n = 7: s^2 = 25, q1 = 3, r = 4, q2 = floor(20 / 7) = 2.
   Result<SigstructQ> q = ComputeSigstructQ(Bytes{5}, Bytes{7}, 2);
   ASSERT_TRUE(q.ok());
@@ -191,7 +200,7 @@ TEST(SigstructQ, SmallNumbers) {
 
 // The ciphertext was made once with `openssl pkeyutl -encrypt -pkeyopt rsa_padding_mode:pkcs1`
 // (a cross-implementation check, not a published vector: PKCS#1 v1.5 encryption is randomised).
-TEST(RsaPkcs1Encryption, DecryptsOpenSslCliCiphertext) {
+TEST(CryptoRsaPkcs1Encryption, DecryptsOpenSslCliCiphertext) {
   Result<RsaKey> key = RsaKey::FromPem(ReadText("gramine-01-key-a.pem"));
   ASSERT_TRUE(key.ok());
   Result<Bytes> pt = key->DecryptPkcs1(ReadData("rsa-pkcs1v15-ct.bin"));
@@ -199,7 +208,7 @@ TEST(RsaPkcs1Encryption, DecryptsOpenSslCliCiphertext) {
   EXPECT_EQ(AsChars(*pt), "UID2 PKCS#1 v1.5 cross-check");
 }
 
-TEST(RsaPkcs1Encryption, RoundTripAndWrongKey) {
+TEST(CryptoRsaPkcs1Encryption, RoundTripAndWrongKey) {
   Result<RsaKey> a = RsaKey::FromPem(ReadText("gramine-01-key-a.pem"));
   Result<RsaKey> b = RsaKey::FromPem(ReadText("gramine-03-key-b.pem"));
   Result<RsaKey> a_pub = RsaKey::FromPem(ReadText("gramine-01-key-a.spki.pem"));

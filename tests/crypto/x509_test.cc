@@ -51,7 +51,7 @@ struct QvlSample {
   }
 };
 
-TEST(Certificate, QvlSampleFields) {
+TEST(CryptoCertificate, QvlSampleFields) {
   QvlSample s = QvlSample::Load();
   ASSERT_EQ(s.chain.size(), 2u);
   EXPECT_EQ(s.leaf.SubjectName(),
@@ -73,7 +73,7 @@ TEST(Certificate, QvlSampleFields) {
   EXPECT_EQ(s.leaf.Clone().Der(), s.leaf.Der());
 }
 
-TEST(Certificate, FindSgxPckExtension) {
+TEST(CryptoCertificate, FindSgxPckExtension) {
   QvlSample s = QvlSample::Load();
   Result<Bytes> ext = s.leaf.FindExtension(kSgxPckExtensionOid);
   ASSERT_TRUE(ext.ok()) << ext.error().message();
@@ -89,23 +89,30 @@ TEST(Certificate, FindSgxPckExtension) {
   EXPECT_EQ(Hex(*s.leaf.FindExtension("2.5.29.19")), "3000");
 }
 
-TEST(Certificate, MalformedInputIsInvalid) {
+TEST(CryptoCertificate, MalformedInputIsInvalid) {
   EXPECT_EQ(Certificate::FromDer(AsBytes("junk")).error().code(), ErrorCode::kInvalid);
   EXPECT_EQ(Certificate::FromPem("junk").error().code(), ErrorCode::kInvalid);
   EXPECT_FALSE(Certificate::ChainFromPem("").ok());
   EXPECT_FALSE(Crl::FromDer(AsBytes("junk")).ok());
-  Bytes der = QvlSample::Load().leaf.Der();
+  QvlSample sample = QvlSample::Load();
+  Bytes der = sample.leaf.Der();
   der.push_back(0);
   EXPECT_FALSE(Certificate::FromDer(der).ok());  // trailing data
+  // A bundle whose second block is corrupt is refused, not silently truncated.
+  std::string bundle =
+      sample.leaf.Pem() + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  Result<std::vector<Certificate>> chain = Certificate::ChainFromPem(bundle);
+  ASSERT_FALSE(chain.ok());
+  EXPECT_EQ(chain.error().code(), ErrorCode::kInvalid);
 }
 
-TEST(VerifyChain, QvlSampleVerifiesAtPinnedTime) {
+TEST(CryptoVerifyChain, QvlSampleVerifiesAtPinnedTime) {
   QvlSample s = QvlSample::Load();
   Status st = VerifyChain(s.Check());
   EXPECT_TRUE(st.ok()) << st.error().message();
 }
 
-TEST(VerifyChain, QvlSampleUnderRealIntelRootFails) {
+TEST(CryptoVerifyChain, QvlSampleUnderRealIntelRootFails) {
   // Intel's real root has the same subject name but another key.
   QvlSample s = QvlSample::Load();
   Result<Certificate> real_root = Certificate::FromDer(ReadData("intel-sgx-root-ca.der"));
@@ -124,7 +131,7 @@ TEST(VerifyChain, QvlSampleUnderRealIntelRootFails) {
   EXPECT_NE(st.error().message().find("pinned root"), std::string::npos) << st.error().message();
 }
 
-TEST(VerifyChain, QvlSampleLeafExpiredAtPinnedTime) {
+TEST(CryptoVerifyChain, QvlSampleLeafExpiredAtPinnedTime) {
   QvlSample s = QvlSample::Load();
   ChainCheck c = s.Check();
   c.now = s.leaf.NotAfter() + 1;
@@ -135,7 +142,7 @@ TEST(VerifyChain, QvlSampleLeafExpiredAtPinnedTime) {
   EXPECT_NE(st.error().message().find("expired"), std::string::npos) << st.error().message();
 }
 
-TEST(VerifyChain, QvlSampleMissingCrlWhenRequired) {
+TEST(CryptoVerifyChain, QvlSampleMissingCrlWhenRequired) {
   QvlSample s = QvlSample::Load();
   ChainCheck c = s.Check();
   c.crls = {&s.root_crl};  // the Processor CA's CRL (covering the leaf) is missing
@@ -146,7 +153,7 @@ TEST(VerifyChain, QvlSampleMissingCrlWhenRequired) {
   EXPECT_TRUE(VerifyChain(c).ok());
 }
 
-TEST(VerifyChain, RequiresLeafRootAndTime) {
+TEST(CryptoVerifyChain, RequiresLeafRootAndTime) {
   QvlSample s = QvlSample::Load();
   ChainCheck c = s.Check();
   c.now = 0;
@@ -237,7 +244,7 @@ Crl MakeCrl(const Party& issuer, time_t this_update, time_t next_update,
   return Crl::FromDer(der).value();
 }
 
-class TestPki : public ::testing::Test {
+class CryptoTestPki : public ::testing::Test {
  protected:
   void SetUp() override {
     root_.emplace(MakeCert("Test Root", nullptr, true, kT0, kT0 + 3650 * kDay));
@@ -263,12 +270,12 @@ class TestPki : public ::testing::Test {
   std::optional<Crl> root_crl_, inter_crl_;
 };
 
-TEST_F(TestPki, ValidChainVerifies) {
+TEST_F(CryptoTestPki, ValidChainVerifies) {
   Status st = VerifyChain(Check(*leaf_));
   EXPECT_TRUE(st.ok()) << st.error().message();
 }
 
-TEST_F(TestPki, RevokedLeafIsRejected) {
+TEST_F(CryptoTestPki, RevokedLeafIsRejected) {
   Status st = VerifyChain(Check(*other_leaf_));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), ErrorCode::kVerifyFailed);
@@ -277,7 +284,7 @@ TEST_F(TestPki, RevokedLeafIsRejected) {
   EXPECT_NE(st.error().message().find("revoked"), std::string::npos) << st.error().message();
 }
 
-TEST_F(TestPki, RevokedIntermediateIsRejected) {
+TEST_F(CryptoTestPki, RevokedIntermediateIsRejected) {
   Crl root_crl = MakeCrl(*root_, kT0, kT0 + 30 * kDay, {&*inter_});
   ChainCheck c = Check(*leaf_);
   c.crls = {&root_crl, &*inter_crl_};
@@ -288,7 +295,7 @@ TEST_F(TestPki, RevokedIntermediateIsRejected) {
   EXPECT_NE(st.error().message().find("revoked"), std::string::npos) << st.error().message();
 }
 
-TEST_F(TestPki, RootRevokedByItsOwnCrlIsRejected) {
+TEST_F(CryptoTestPki, RootRevokedByItsOwnCrlIsRejected) {
   // CRL_CHECK_ALL covers the whole chain, the pinned root included.
   Crl root_crl = MakeCrl(*root_, kT0, kT0 + 30 * kDay, {&*root_});
   ChainCheck c = Check(*leaf_);
@@ -298,7 +305,7 @@ TEST_F(TestPki, RootRevokedByItsOwnCrlIsRejected) {
   EXPECT_NE(st.error().message().find("CN=Test Root"), std::string::npos) << st.error().message();
 }
 
-TEST_F(TestPki, MissingCrlOfIntermediateIssuer) {
+TEST_F(CryptoTestPki, MissingCrlOfIntermediateIssuer) {
   ChainCheck c = Check(*leaf_);
   c.crls = {&*inter_crl_};  // the root's CRL (covering the intermediate) is missing
   Status st = VerifyChain(c);
@@ -317,7 +324,7 @@ TEST_F(TestPki, MissingCrlOfIntermediateIssuer) {
   EXPECT_FALSE(revoked.ok());
 }
 
-TEST_F(TestPki, ExpiredCrlIsRejected) {
+TEST_F(CryptoTestPki, ExpiredCrlIsRejected) {
   ChainCheck c = Check(*leaf_);
   c.now = kT0 + 31 * kDay;  // certificates valid, both CRLs past nextUpdate
   Status st = VerifyChain(c);
@@ -326,7 +333,7 @@ TEST_F(TestPki, ExpiredCrlIsRejected) {
       << st.error().message();
 }
 
-TEST_F(TestPki, CrlNotYetValidIsRejected) {
+TEST_F(CryptoTestPki, CrlNotYetValidIsRejected) {
   Crl future = MakeCrl(*inter_, kT0 + 20 * kDay, kT0 + 40 * kDay, {});
   ChainCheck c = Check(*leaf_);
   c.crls = {&*root_crl_, &future};
@@ -336,7 +343,7 @@ TEST_F(TestPki, CrlNotYetValidIsRejected) {
       << st.error().message();
 }
 
-TEST_F(TestPki, CrlSignedByWrongKeyIsRejected) {
+TEST_F(CryptoTestPki, CrlSignedByWrongKeyIsRejected) {
   // Same issuer name, another key: the CRL's signature does not verify.
   Party impostor = MakeCert("Test Intermediate", &*root_, true, kT0, kT0 + 1825 * kDay);
   Crl forged = MakeCrl(impostor, kT0, kT0 + 30 * kDay, {});
@@ -347,7 +354,7 @@ TEST_F(TestPki, CrlSignedByWrongKeyIsRejected) {
   EXPECT_NE(st.error().message().find("CRL"), std::string::npos) << st.error().message();
 }
 
-TEST_F(TestPki, ExpiredLeafAndNotYetValidAreRejected) {
+TEST_F(CryptoTestPki, ExpiredLeafAndNotYetValidAreRejected) {
   ChainCheck c = Check(*leaf_);
   c.crls = {};
   c.require_crls = false;
@@ -362,7 +369,7 @@ TEST_F(TestPki, ExpiredLeafAndNotYetValidAreRejected) {
   EXPECT_NE(st.error().message().find("not yet valid"), std::string::npos) << st.error().message();
 }
 
-TEST_F(TestPki, WrongRootIsRejected) {
+TEST_F(CryptoTestPki, WrongRootIsRejected) {
   Party other_root = MakeCert("Test Root", nullptr, true, kT0, kT0 + 3650 * kDay);
   ChainCheck c = Check(*leaf_);
   c.trusted_root = &other_root.cert;
@@ -375,7 +382,7 @@ TEST_F(TestPki, WrongRootIsRejected) {
       << st.error().message();
 }
 
-TEST_F(TestPki, MissingIntermediateIsRejected) {
+TEST_F(CryptoTestPki, MissingIntermediateIsRejected) {
   ChainCheck c = Check(*leaf_);
   c.intermediates = {};
   Status st = VerifyChain(c);
@@ -383,7 +390,7 @@ TEST_F(TestPki, MissingIntermediateIsRejected) {
   EXPECT_NE(st.error().message().find("CN=Test Leaf"), std::string::npos) << st.error().message();
 }
 
-TEST_F(TestPki, UntrustedCertificatesAreNeverAnchors) {
+TEST_F(CryptoTestPki, UntrustedCertificatesAreNeverAnchors) {
   // The real root passed among the untrusted intermediates must not anchor the chain when
   // another root is pinned (and there is no system store to fall back to).
   Party stranger_root = MakeCert("Stranger", nullptr, true, kT0, kT0 + kDay * 100);

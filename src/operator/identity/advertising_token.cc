@@ -15,13 +15,13 @@ using internal::BeWriter;
 using internal::kGcmOverhead;
 
 // Sizes (v3/v4) for a 33-byte raw UID; a 32-byte one is one byte shorter everywhere.
-constexpr size_t kHeaderSize = 6;            // identity byte, version, master key id
-constexpr size_t kSitePayloadFixed = 36;     // site payload before the raw UID
-constexpr size_t kMasterPayloadFixed = 33;   // master payload before the site ciphertext
+constexpr size_t kHeaderSize = 6;           // identity byte, version, master key id
+constexpr size_t kSitePayloadFixed = 36;    // site payload before the raw UID
+constexpr size_t kMasterPayloadFixed = 33;  // master payload before the site ciphertext
 constexpr size_t kMaxRawUid = 33;
-constexpr size_t kMaxSitePayload = kSitePayloadFixed + kMaxRawUid;                 // 69
+constexpr size_t kMaxSitePayload = kSitePayloadFixed + kMaxRawUid;                          // 69
 constexpr size_t kMaxMasterPayload = kMasterPayloadFixed + kMaxSitePayload + kGcmOverhead;  // 130
-constexpr size_t kMaxToken = kHeaderSize + kMaxMasterPayload + kGcmOverhead;         // 164
+constexpr size_t kMaxToken = kHeaderSize + kMaxMasterPayload + kGcmOverhead;                // 164
 
 // Offsets inside the decrypted master payload and site payload.
 constexpr size_t kMasterSiteKeyIdOff = 29;
@@ -120,8 +120,7 @@ Result<AdvertisingToken> DecodeV3V4(ByteSpan bytes, int version, const KeyLookup
   }
   ByteSpan uid = s.rest();
   if (uid.size() != 32 && uid.size() != 33) {
-    return Error::Invalid("advertising token: raw UID of " + std::to_string(uid.size()) +
-                          " bytes");
+    return Error::Invalid("advertising token: raw UID of " + std::to_string(uid.size()) + " bytes");
   }
   t.raw_uid.assign(uid.begin(), uid.end());
   if (uid.size() == 33) {

@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "operator/identity/fast_crypto.h"
+#include "operator/identity/token_io.h"
 
 namespace uid2::operator_identity {
 namespace {
@@ -15,10 +16,10 @@ constexpr size_t kIvSize = 12;
 // ReadOptionalString: absent or null -> nullopt, string -> value, other types -> false.
 bool ReadOptionalString(const rapidjson::Value& obj, const char* name,
                         std::optional<std::string>* out) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || it->value.IsNull()) return true;
-  if (!it->value.IsString()) return false;
-  out->emplace(it->value.GetString(), it->value.GetStringLength());
+  const rapidjson::Value* v = internal::JsonMember(obj, name);
+  if (v == nullptr || v->IsNull()) return true;
+  if (!v->IsString()) return false;
+  out->emplace(v->GetString(), v->GetStringLength());
   return true;
 }
 
@@ -30,15 +31,24 @@ std::optional<Bytes> B64(const std::string& s) {
 
 std::string_view CstgErrorMessage(CstgError e, bool phone_support) {
   switch (e) {
-    case CstgError::kOk: return "";
-    case CstgError::kBadJson: return "json payload is not valid";
-    case CstgError::kNoBody: return "json payload expected but not found";
-    case CstgError::kMissingParams: return "required parameters: payload, iv, public_key";
-    case CstgError::kBadPublicKey: return "bad public key";
-    case CstgError::kBadIv: return "bad iv";
-    case CstgError::kDecryptFailed: return "payload decryption failed";
-    case CstgError::kBadInnerJson: return "encrypted payload contains invalid json";
-    case CstgError::kPhoneNotSupported: return "phone support not enabled";
+    case CstgError::kOk:
+      return "";
+    case CstgError::kBadJson:
+      return "json payload is not valid";
+    case CstgError::kNoBody:
+      return "json payload expected but not found";
+    case CstgError::kMissingParams:
+      return "required parameters: payload, iv, public_key";
+    case CstgError::kBadPublicKey:
+      return "bad public key";
+    case CstgError::kBadIv:
+      return "bad iv";
+    case CstgError::kDecryptFailed:
+      return "payload decryption failed";
+    case CstgError::kBadInnerJson:
+      return "encrypted payload contains invalid json";
+    case CstgError::kPhoneNotSupported:
+      return "phone support not enabled";
     case CstgError::kNeedExactlyOne:
       return phone_support ? "please provide exactly one of: email_hash, phone_hash"
                            : "please provide email_hash";
@@ -62,10 +72,10 @@ CstgError ParseCstgRequest(std::string_view body, CstgRequest* out) {
     return CstgError::kBadJson;
   }
   out->subscription_id = subscription_id.value_or("");
-  auto ts = doc.FindMember("timestamp");
-  if (ts != doc.MemberEnd() && !ts->value.IsNull()) {
-    if (!ts->value.IsInt64()) return CstgError::kBadJson;
-    out->timestamp_ms = ts->value.GetInt64();
+  const rapidjson::Value* ts = internal::JsonMember(doc, "timestamp");
+  if (ts != nullptr && !ts->IsNull()) {
+    if (!ts->IsInt64()) return CstgError::kBadJson;
+    out->timestamp_ms = ts->GetInt64();
   }
   return CstgError::kOk;
 }
@@ -127,9 +137,8 @@ CstgError OpenCstgPayload(const CstgRequest& request, const crypto::EcKeyP256& s
   if (email_hash.has_value() == phone_hash.has_value()) return CstgError::kNeedExactlyOne;
   out->kind = email_hash ? InputKind::kEmailHash : InputKind::kPhoneHash;
   out->hash = email_hash ? *email_hash : *phone_hash;
-  auto optout = inner.FindMember("optout_check");
-  out->optout_check = optout != inner.MemberEnd() && optout->value.IsInt() &&
-                      optout->value.GetInt() == 1;
+  const rapidjson::Value* optout = internal::JsonMember(inner, "optout_check");
+  out->optout_check = optout != nullptr && optout->IsInt() && optout->GetInt() == 1;
   return CstgError::kOk;
 }
 

@@ -47,16 +47,16 @@ struct CstgRequest {
 // Errors with their verbatim messages (all 400 client_error).
 enum class CstgError {
   kOk,
-  kBadJson,             // "json payload is not valid"
-  kNoBody,              // "json payload expected but not found"
-  kMissingParams,       // "required parameters: payload, iv, public_key"
-  kBadPublicKey,        // "bad public key"
-  kBadIv,               // "bad iv"
-  kDecryptFailed,       // "payload decryption failed"
-  kBadInnerJson,        // "encrypted payload contains invalid json"
-  kPhoneNotSupported,   // "phone support not enabled"
-  kNeedExactlyOne,      // "please provide exactly one of: email_hash, phone_hash"
-                        // (or "please provide email_hash" without phone support)
+  kBadJson,            // "json payload is not valid"
+  kNoBody,             // "json payload expected but not found"
+  kMissingParams,      // "required parameters: payload, iv, public_key"
+  kBadPublicKey,       // "bad public key"
+  kBadIv,              // "bad iv"
+  kDecryptFailed,      // "payload decryption failed"
+  kBadInnerJson,       // "encrypted payload contains invalid json"
+  kPhoneNotSupported,  // "phone support not enabled"
+  kNeedExactlyOne,     // "please provide exactly one of: email_hash, phone_hash"
+                       // (or "please provide email_hash" without phone support)
 };
 // CstgErrorMessage: the message for `e` (`phone_support` selects the kNeedExactlyOne text).
 std::string_view CstgErrorMessage(CstgError e, bool phone_support = true);
@@ -74,11 +74,11 @@ Result<crypto::EcKeyP256> ParseCstgPrivateKey(std::string_view text);
 std::string CstgAad(int64_t timestamp_ms, const std::optional<std::string>& app_name);
 
 struct CstgPayload {
-  KeySecret shared_secret{};   // the reply key
+  KeySecret shared_secret{};               // the reply key
   InputKind kind = InputKind::kEmailHash;  // kEmailHash or kPhoneHash
-  std::string hash;            // the email_hash / phone_hash text as sent (validate with
-                               // ResolveIdentity(kind, hash))
-  bool optout_check = false;   // "optout_check": 1 in the decrypted JSON
+  std::string hash;           // the email_hash / phone_hash text as sent (validate with
+                              // ResolveIdentity(kind, hash))
+  bool optout_check = false;  // "optout_check": 1 in the decrypted JSON
 };
 
 // OpenCstgPayload performs step 4. On kOk fills *out.

@@ -38,8 +38,8 @@ std::optional<std::string> HostOfOrigin(std::string_view origin) {
   for (size_t i = 0; i < sep; i++) {
     char c = origin[i];
     bool ok = std::isalpha(static_cast<unsigned char>(c)) ||
-              (i > 0 && (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' ||
-                         c == '.'));
+              (i > 0 &&
+               (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'));
     if (!ok) return std::nullopt;
   }
   std::string_view authority = origin.substr(sep + 3);

@@ -45,8 +45,8 @@ EnvelopeError OpenBytes(ByteSpan env, const KeySecret& secret, int64_t now_ms,
 
 EnvelopeError OpenText(ByteSpan body, const KeySecret& secret, int64_t now_ms,
                        DecodedRequest* out) {
-  std::optional<Bytes> env = Base64Decode(AsChars(body), Base64Alphabet::kStandard,
-                                          Base64Mode::kLenient);
+  std::optional<Bytes> env =
+      Base64Decode(AsChars(body), Base64Alphabet::kStandard, Base64Mode::kLenient);
   if (!env) return EnvelopeError::kNotBase64;
   out->response_encoding = BodyEncoding::kBase64Text;
   return OpenBytes(*env, secret, now_ms, out);
@@ -73,15 +73,22 @@ std::string AsText(const Bytes& bytes, BodyEncoding encoding) {
 
 std::string_view EnvelopeErrorMessage(EnvelopeError e) {
   switch (e) {
-    case EnvelopeError::kOk: return "";
-    case EnvelopeError::kBodyMissing: return "Invalid body: Body is missing.";
-    case EnvelopeError::kNotBase64: return "Invalid body: Body is not valid base64.";
-    case EnvelopeError::kTooShort: return "Invalid body: Body too short. Check encryption method.";
-    case EnvelopeError::kVersionMismatch: return "Invalid body: Version mismatch.";
-    case EnvelopeError::kWrongSecret: return "Invalid body: Check encryption key (ClientSecret).";
+    case EnvelopeError::kOk:
+      return "";
+    case EnvelopeError::kBodyMissing:
+      return "Invalid body: Body is missing.";
+    case EnvelopeError::kNotBase64:
+      return "Invalid body: Body is not valid base64.";
+    case EnvelopeError::kTooShort:
+      return "Invalid body: Body too short. Check encryption method.";
+    case EnvelopeError::kVersionMismatch:
+      return "Invalid body: Version mismatch.";
+    case EnvelopeError::kWrongSecret:
+      return "Invalid body: Check encryption key (ClientSecret).";
     case EnvelopeError::kStaleTimestamp:
       return "Invalid timestamp: Request too old or client time drift.";
-    case EnvelopeError::kBadJson: return "Invalid payload in body: Data is not valid json string.";
+    case EnvelopeError::kBadJson:
+      return "Invalid payload in body: Data is not valid json string.";
   }
   return "";
 }

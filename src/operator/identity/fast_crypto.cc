@@ -55,9 +55,9 @@ EVP_MD_CTX* ThreadMdCtx() {
 
 // One cipher context per thread and use; EVP_CipherInit_ex2 resets them between calls.
 EVP_CIPHER_CTX* ThreadCipherCtx(int slot) {
-  thread_local crypto::EvpCipherCtxPtr ctxs[3] = {
-      crypto::EvpCipherCtxPtr(EVP_CIPHER_CTX_new()), crypto::EvpCipherCtxPtr(EVP_CIPHER_CTX_new()),
-      crypto::EvpCipherCtxPtr(EVP_CIPHER_CTX_new())};
+  thread_local crypto::EvpCipherCtxPtr ctxs[3] = {crypto::EvpCipherCtxPtr(EVP_CIPHER_CTX_new()),
+                                                  crypto::EvpCipherCtxPtr(EVP_CIPHER_CTX_new()),
+                                                  crypto::EvpCipherCtxPtr(EVP_CIPHER_CTX_new())};
   if (!ctxs[slot]) Die("EVP_CIPHER_CTX_new");
   return ctxs[slot].get();
 }

@@ -23,8 +23,7 @@ constexpr size_t kGcmOverhead = kGcmIv + kGcmTag;
 void Sha256Parts(std::initializer_list<ByteSpan> parts, uint8_t* out);
 
 // AesCtr encrypts `len` bytes with a 32-byte key and 16-byte initial counter block.
-void AesCtr(const uint8_t* key32, const uint8_t* iv16, const uint8_t* in, size_t len,
-            uint8_t* out);
+void AesCtr(const uint8_t* key32, const uint8_t* iv16, const uint8_t* in, size_t len, uint8_t* out);
 
 // GcmSeal writes IV(random) | ct | tag to out (plaintext.size() + 28 bytes).
 void GcmSeal(const KeySecret& key, ByteSpan plaintext, uint8_t* out, ByteSpan aad = {});

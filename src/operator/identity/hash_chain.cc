@@ -30,9 +30,8 @@ uint8_t XorChecksum(const uint8_t* p, size_t n) {
 void V4Iv(std::string_view salt, const uint8_t* last16, uint8_t meta, const uint8_t* key_id3,
           uint8_t* iv16) {
   uint8_t digest[32];
-  internal::Sha256Parts({AsBytes(salt), ByteSpan(last16, 16), ByteSpan(&meta, 1),
-                         ByteSpan(key_id3, 3)},
-                        digest);
+  internal::Sha256Parts(
+      {AsBytes(salt), ByteSpan(last16, 16), ByteSpan(&meta, 1), ByteSpan(key_id3, 3)}, digest);
   std::copy(digest, digest + kV4IvSize, iv16);
   std::fill(iv16 + kV4IvSize, iv16 + 16, 0);
 }
@@ -100,16 +99,16 @@ RawUid RawUidV2AsRawUid(const Sha256Value& first_level, std::string_view salt) {
 RawUid RawUidV3(const Sha256Value& first_level, std::string_view salt, IdentityScope scope,
                 IdentityType type) {
   RawUid uid;
-  uid.data[0] = static_cast<uint8_t>(static_cast<uint8_t>(scope) << 4 |
-                                     static_cast<uint8_t>(type) << 2);
+  uid.data[0] =
+      static_cast<uint8_t>(static_cast<uint8_t>(scope) << 4 | static_cast<uint8_t>(type) << 2);
   Sha256Value v2 = RawUidV2(first_level, salt);
   std::copy(v2.begin(), v2.end(), uid.data.begin() + 1);
   uid.size = 33;
   return uid;
 }
 
-Result<RawUid> RawUidV4(const Sha256Value& first_level, const SaltKey& key,
-                        IdentityEnvironment env, IdentityScope scope, IdentityType type) {
+Result<RawUid> RawUidV4(const Sha256Value& first_level, const SaltKey& key, IdentityEnvironment env,
+                        IdentityScope scope, IdentityType type) {
   if (key.key.size() != kV4KeySize) {
     return Error::Invalid("raw UID v4: key " + std::to_string(key.id) + " must be 32 characters");
   }

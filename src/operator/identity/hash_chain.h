@@ -74,8 +74,8 @@ constexpr uint8_t V4MetaByte(IdentityEnvironment env, IdentityScope scope, Ident
 
 // RawUidV4 builds the 33-byte v4 UID. kInvalid when the key is not exactly 32 bytes or the id
 // does not fit in 24 bits (the store should refuse such salt lines; this is a second guard).
-Result<RawUid> RawUidV4(const Sha256Value& first_level, const SaltKey& key,
-                        IdentityEnvironment env, IdentityScope scope, IdentityType type);
+Result<RawUid> RawUidV4(const Sha256Value& first_level, const SaltKey& key, IdentityEnvironment env,
+                        IdentityScope scope, IdentityType type);
 
 // DecryptRawUidV4 recovers last16 = first_level[16:32] from a v4 UID (for tests and tooling):
 // checks the checksum, the key id, and that the IV matches. kVerifyFailed otherwise.

@@ -57,8 +57,7 @@ void HashidsConsistentShuffle(std::string* alphabet, std::string_view salt) {
   }
 }
 
-Hashids::Hashids(std::string_view salt, size_t min_length)
-    : salt_(salt), min_length_(min_length) {
+Hashids::Hashids(std::string_view salt, size_t min_length) : salt_(salt), min_length_(min_length) {
   // Separators are the default seps present in the alphabet; the alphabet loses them.
   for (char c : kDefaultSeps) {
     if (Contains(kDefaultAlphabet, c)) seps_.push_back(c);

@@ -19,10 +19,14 @@ char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 
 
 std::string_view InputFieldName(InputKind kind) {
   switch (kind) {
-    case InputKind::kEmail: return "email";
-    case InputKind::kEmailHash: return "email_hash";
-    case InputKind::kPhone: return "phone";
-    case InputKind::kPhoneHash: return "phone_hash";
+    case InputKind::kEmail:
+      return "email";
+    case InputKind::kEmailHash:
+      return "email_hash";
+    case InputKind::kPhone:
+      return "phone";
+    case InputKind::kPhoneHash:
+      return "phone_hash";
   }
   return "";
 }

@@ -48,7 +48,7 @@ struct IdentityBytes {
 enum class InputKind { kEmail, kEmailHash, kPhone, kPhoneHash };
 constexpr IdentityType TypeOfInput(InputKind k) {
   return (k == InputKind::kPhone || k == InputKind::kPhoneHash) ? IdentityType::kPhone
-                                                                 : IdentityType::kEmail;
+                                                                : IdentityType::kEmail;
 }
 // InputFieldName returns "email", "email_hash", "phone" or "phone_hash".
 std::string_view InputFieldName(InputKind kind);

@@ -21,7 +21,7 @@ using internal::kGcmOverhead;
 constexpr size_t kPayloadSize = 90;
 constexpr size_t kHeaderSize = 6;
 constexpr size_t kWrapperHeaderSize = 5;
-constexpr size_t kWrapperBytes = 291;
+constexpr size_t kWrapperBytes = 291;  // 388 base64 chars
 constexpr size_t kMaxWrapperJson = 512;  // the real one is 258 bytes
 
 Result<TokenKey> Lookup(const KeyLookup& keys, int32_t id) {
@@ -58,8 +58,7 @@ Result<RefreshToken> DecodeV3(ByteSpan bytes, const KeyLookup& keys) {
   }
   // Byte 57 of the payload must agree with byte 0 in scope and type.
   std::optional<IdentityType> type = TypeOf(inner_identity);
-  if (!type || ScopeOf(inner_identity) != ScopeOf(identity_byte) ||
-      TypeOf(identity_byte) != type) {
+  if (!type || ScopeOf(inner_identity) != ScopeOf(identity_byte) || TypeOf(identity_byte) != type) {
     return Error::Invalid("refresh token: identity scope/type mismatch");
   }
   t.version = 3;
@@ -149,7 +148,7 @@ Result<WrappedRefreshToken> WrapRefreshToken(std::string_view inner, IdentitySco
   out.I32(refresh_key.id);
   internal::GcmSeal(refresh_key.secret, AsBytes(json), out.Skip(json.size() + kGcmOverhead));
   w.token = Base64Encode(buf);
-  if (w.token.size() != kRefreshWrapperChars) {
+  if (buf.size() != kWrapperBytes || w.token.size() != kRefreshWrapperChars) {
     return Error::Internal("refresh wrapper is " + std::to_string(w.token.size()) +
                            " characters, must be 388 (inner token of " +
                            std::to_string(inner.size()) + " characters)");
@@ -180,22 +179,21 @@ UnwrapStatus UnwrapRefreshToken(std::string_view text, const KeyLookup& keys,
   const std::string kBadFormat =
       "Invalid format: Payload is not valid json or missing required data";
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(
-      reinterpret_cast<const char*>(json_buf.data()), sealed.size() - kGcmOverhead);
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(reinterpret_cast<const char*>(json_buf.data()),
+                                                   sealed.size() - kGcmOverhead);
   if (doc.HasParseError() || !doc.IsObject()) return Fail(UnwrapError::kBadFormat, kBadFormat);
-  auto key_it = doc.FindMember("refresh_response_key");
-  auto tok_it = doc.FindMember("refresh_token");
-  if (key_it == doc.MemberEnd() || !key_it->value.IsString() || tok_it == doc.MemberEnd() ||
-      !tok_it->value.IsString()) {
+  const rapidjson::Value* key_v = internal::JsonMember(doc, "refresh_response_key");
+  const rapidjson::Value* tok_v = internal::JsonMember(doc, "refresh_token");
+  if (key_v == nullptr || !key_v->IsString() || tok_v == nullptr || !tok_v->IsString()) {
     return Fail(UnwrapError::kBadFormat, kBadFormat);
   }
-  std::optional<Bytes> response_key = internal::DecodeB64(
-      std::string_view(key_it->value.GetString(), key_it->value.GetStringLength()), false);
+  std::optional<Bytes> response_key =
+      internal::DecodeB64(std::string_view(key_v->GetString(), key_v->GetStringLength()), false);
   if (!response_key || response_key->size() != kKeySize) {
     return Fail(UnwrapError::kBadFormat, kBadFormat);
   }
   std::copy(response_key->begin(), response_key->end(), out->refresh_response_key.begin());
-  out->inner_token.assign(tok_it->value.GetString(), tok_it->value.GetStringLength());
+  out->inner_token.assign(tok_v->GetString(), tok_v->GetStringLength());
   return {};
 }
 

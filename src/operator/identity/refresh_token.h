@@ -70,9 +70,9 @@ Result<RefreshToken> DecodeRefreshToken(std::string_view text, const KeyLookup& 
 
 // WrappedRefreshToken is what generate/refresh put in their reply body.
 struct WrappedRefreshToken {
-  std::string token;                      // the 388-char wrapper
-  std::string refresh_response_key_b64;   // the same key as in the wrapper, base64 (44 chars)
-  KeySecret refresh_response_key{};       // raw bytes, to encrypt the refresh reply
+  std::string token;                     // the 388-char wrapper
+  std::string refresh_response_key_b64;  // the same key as in the wrapper, base64 (44 chars)
+  KeySecret refresh_response_key{};      // raw bytes, to encrypt the refresh reply
 };
 
 // WrapRefreshToken draws a random refresh_response_key and builds the wrapper around `inner`
@@ -84,14 +84,14 @@ Result<WrappedRefreshToken> WrapRefreshToken(std::string_view inner, IdentitySco
 // Errors of UnwrapRefreshToken, with the message to send verbatim (400 client_error).
 enum class UnwrapError {
   kOk,
-  kNotBase64,    // "Invalid body: Body is not valid base64."
-  kUnknownKey,   // "Invalid key: Generator of this token (Key ID: N) does not exist."
-  kBadData,      // "Invalid data: Check encryption method and encryption key"
-  kBadFormat,    // "Invalid format: Payload is not valid json or missing required data"
+  kNotBase64,   // "Invalid body: Body is not valid base64."
+  kUnknownKey,  // "Invalid key: Generator of this token (Key ID: N) does not exist."
+  kBadData,     // "Invalid data: Check encryption method and encryption key"
+  kBadFormat,   // "Invalid format: Payload is not valid json or missing required data"
 };
 
 struct UnwrappedRefreshToken {
-  std::string inner_token;        // the 168-char (or legacy) inner token text
+  std::string inner_token;           // the 168-char (or legacy) inner token text
   KeySecret refresh_response_key{};  // the reply key (a key that is not 32 bytes is kBadFormat)
 };
 

@@ -16,9 +16,9 @@ namespace uid2::operator_identity {
 
 enum class SpecialIdentity {
   kNone,
-  kAlwaysOptedOut,     // optout@example.com / +00000000000
-  kRefreshOptedOut,    // refresh-optout@example.com / +00000000002
-  kNeverOptedOut,      // validate@example.com / +12345678901
+  kAlwaysOptedOut,   // optout@example.com / +00000000000
+  kRefreshOptedOut,  // refresh-optout@example.com / +00000000002
+  kNeverOptedOut,    // validate@example.com / +12345678901
 };
 
 // ClassifySpecialIdentity compares `identity` with SHA-256 of the special value of `type`.

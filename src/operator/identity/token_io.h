@@ -2,9 +2,12 @@
 // shared by the token formats. Reading goes through common/bytes.h's ByteReader.
 #pragma once
 
-#include <cassert>
+#include <rapidjson/document.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string_view>
 
@@ -15,7 +18,7 @@
 namespace uid2::operator_identity::internal {
 
 // BeWriter appends big-endian fields to a caller-owned fixed buffer. Overflowing is a bug in
-// the caller's size arithmetic (the sizes are the format's constants): asserted.
+// the caller's size arithmetic (the sizes are the format's constants): it aborts.
 class BeWriter {
  public:
   BeWriter(uint8_t* buf, size_t cap) : buf_(buf), cap_(cap) {}
@@ -24,13 +27,13 @@ class BeWriter {
   void I32(int32_t v) { Put(static_cast<uint32_t>(v), 4); }
   void I64(int64_t v) { Put(static_cast<uint64_t>(v), 8); }
   void Raw(ByteSpan b) {
-    assert(n_ + b.size() <= cap_);
+    Reserve(b.size());
     std::copy(b.begin(), b.end(), buf_ + n_);
     n_ += b.size();
   }
   // Skip reserves n bytes (filled later, e.g. by an in-place cipher) and returns them.
   uint8_t* Skip(size_t n) {
-    assert(n_ + n <= cap_);
+    Reserve(n);
     uint8_t* p = buf_ + n_;
     n_ += n;
     return p;
@@ -40,8 +43,11 @@ class BeWriter {
   ByteSpan written() const { return {buf_, n_}; }
 
  private:
+  void Reserve(size_t n) const {
+    if (n > cap_ - n_) std::abort();
+  }
   void Put(uint64_t v, size_t width) {
-    assert(n_ + width <= cap_);
+    Reserve(width);
     for (size_t i = width; i-- > 0;) buf_[n_++] = static_cast<uint8_t>(v >> (8 * i));
   }
   uint8_t* buf_;
@@ -92,6 +98,13 @@ inline bool ReadPublisherIdentity(ByteReader* r, PublisherIdentity* pub) {
 inline std::optional<Bytes> DecodeB64(std::string_view text, bool url_safe) {
   return Base64Decode(text, url_safe ? Base64Alphabet::kUrlSafe : Base64Alphabet::kStandard,
                       Base64Mode::kLenient);
+}
+
+// JsonMember returns obj[name] or nullptr (obj must be an object).
+inline const rapidjson::Value* JsonMember(const rapidjson::Value& obj, const char* name) {
+  rapidjson::Value::ConstMemberIterator it = obj.FindMember(name);
+  if (it == obj.MemberEnd()) return nullptr;
+  return &it->value;
 }
 
 }  // namespace uid2::operator_identity::internal

@@ -49,8 +49,8 @@ using KeyLookup = std::function<std::optional<TokenKey>(int32_t key_id)>;
 // IdentityByte: the first byte of v3/v4 advertising tokens and of v3 refresh tokens,
 // `scope<<4 | type<<2 | 3` (UID2 email 0x03, UID2 phone 0x07, EUID email 0x13, EUID phone 0x17).
 constexpr uint8_t IdentityByte(IdentityScope scope, IdentityType type) {
-  return static_cast<uint8_t>(static_cast<uint8_t>(scope) << 4 |
-                              static_cast<uint8_t>(type) << 2 | 3);
+  return static_cast<uint8_t>(static_cast<uint8_t>(scope) << 4 | static_cast<uint8_t>(type) << 2 |
+                              3);
 }
 // ScopeOf / TypeOf decode bits 4 and 2-3 of an identity byte or a raw UID v3/v4 first byte.
 // A type code other than 0 or 1 is reported as nullopt.

@@ -33,7 +33,7 @@ class Session;
 // session set (destroying pending handlers destroys sessions, which erase themselves).
 struct Worker {
   std::unordered_set<Session*> sessions;  // touched only on this worker's thread
-  bool draining = false;
+  std::atomic<bool> draining{false};      // set by Stop from any thread
   net::io_context ctx{1};
   std::optional<tcp::acceptor> acceptor;
   std::thread thread;
@@ -321,8 +321,8 @@ void HttpServer::Stop(std::chrono::milliseconds drain) {
   if (impl_->stopped.exchange(true)) return;
   for (auto& w : impl_->workers) {
     Worker* worker = w.get();
+    worker->draining = true;  // responses finishing now already say Connection: close
     net::post(worker->ctx, [worker] {
-      worker->draining = true;
       beast::error_code ec;
       worker->acceptor->close(ec);
       // Copy: closing may destroy sessions, which erase themselves from the set.

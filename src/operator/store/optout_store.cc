@@ -32,19 +32,6 @@ bool ToHash32(ByteSpan b, Hash32* out) {
   return true;
 }
 
-using Map = std::unordered_map<Hash32, int64_t, Hash32Hasher>;
-
-void AddMin(Map& m, const Hash32& k, int64_t ts) {
-  auto [it, inserted] = m.emplace(k, ts);
-  if (!inserted && ts < it->second) it->second = ts;
-}
-
-std::optional<int64_t> Lookup(const Map& m, const Hash32& k) {
-  auto it = m.find(k);
-  if (it == m.end()) return std::nullopt;
-  return it->second;
-}
-
 std::optional<int64_t> Min(std::optional<int64_t> a, std::optional<int64_t> b) {
   if (!a) return b;
   if (!b) return a;
@@ -64,7 +51,7 @@ OptOutIndex::OptOutIndex(std::shared_ptr<const Layer> base, std::shared_ptr<cons
 std::optional<int64_t> OptOutIndex::IdentityOptedOutSince(ByteSpan first_level_hash) const {
   Hash32 k;
   if (!ToHash32(first_level_hash, &k)) return std::nullopt;
-  return Min(Lookup(base_->by_identity, k), Lookup(recent_->by_identity, k));
+  return Min(base_->by_identity.Find(k), recent_->by_identity.Find(k));
 }
 
 bool OptOutIndex::IsOptedOut(ByteSpan first_level_hash) const {
@@ -78,12 +65,13 @@ std::optional<int64_t> OptOutIndex::OptedOutSince(ByteSpan advertising_id) const
   if (advertising_id.size() == kOptOutHashSize + 1) advertising_id = advertising_id.subspan(1);
   Hash32 k;
   if (!ToHash32(advertising_id, &k)) return std::nullopt;
-  return Min(Lookup(base_->by_advertising_id, k), Lookup(recent_->by_advertising_id, k));
+  return Min(base_->by_advertising_id.Find(k), recent_->by_advertising_id.Find(k));
 }
 
 size_t OptOutIndex::size() const {
   size_t n = base_->by_identity.size();
-  for (const auto& [k, v] : recent_->by_identity) n += !base_->by_identity.contains(k);
+  recent_->by_identity.ForEach(
+      [&](const Hash32& k, int64_t) { n += !base_->by_identity.Contains(k); });
   return n;
 }
 
@@ -91,16 +79,18 @@ std::shared_ptr<const OptOutIndex> OptOutIndex::WithRecords(
     const std::vector<OptOutRecord>& records) const {
   auto recent = std::make_shared<Layer>(*recent_);
   for (const OptOutRecord& r : records) {
-    AddMin(recent->by_identity, r.identity_hash, r.timestamp_s);
-    AddMin(recent->by_advertising_id, r.advertising_id, r.timestamp_s);
+    recent->by_identity.InsertMin(r.identity_hash, r.timestamp_s);
+    recent->by_advertising_id.InsertMin(r.advertising_id, r.timestamp_s);
   }
   const size_t threshold = std::max<size_t>(4096, base_->by_identity.size() / 8);
   if (recent->by_identity.size() <= threshold) {
     return std::make_shared<const OptOutIndex>(base_, std::move(recent));
   }
   auto base = std::make_shared<Layer>(*base_);
-  for (const auto& [k, ts] : recent->by_identity) AddMin(base->by_identity, k, ts);
-  for (const auto& [k, ts] : recent->by_advertising_id) AddMin(base->by_advertising_id, k, ts);
+  recent->by_identity.ForEach(
+      [&](const Hash32& k, int64_t ts) { base->by_identity.InsertMin(k, ts); });
+  recent->by_advertising_id.ForEach(
+      [&](const Hash32& k, int64_t ts) { base->by_advertising_id.InsertMin(k, ts); });
   return std::make_shared<const OptOutIndex>(std::move(base), std::make_shared<const Layer>());
 }
 
@@ -181,6 +171,9 @@ Status OptOutStore::AppendLogout(ByteSpan identity_hash, ByteSpan advertising_id
   if (!ToHash32(advertising_id, &rec.advertising_id)) {
     return Error::Invalid("advertising id must be 32 or 33 bytes, got " +
                           std::to_string(advertising_id.size()));
+  }
+  if (now_s < 0 || now_s >= (int64_t{1} << 56)) {
+    return Error::Invalid("timestamp " + std::to_string(now_s) + " does not fit 7 bytes");
   }
   rec.timestamp_s = now_s;
   Bytes data;

@@ -22,21 +22,13 @@
 #include <set>
 #include <string>
 #include <thread>
-#include <unordered_map>
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "operator/store/hash32_table.h"
 #include "operator/store/optout_file.h"
 
 namespace uid2::store {
-
-struct Hash32Hasher {
-  size_t operator()(const Hash32& h) const {
-    size_t v = 0;
-    for (int i = 0; i < 8; i++) v = (v << 8) | h[i];
-    return v;
-  }
-};
 
 // An immutable opt-out index: a large base layer plus a small recent layer (new files are added
 // to the recent layer; it is merged into the base when it grows past 1/8 of the base).
@@ -44,9 +36,9 @@ class OptOutIndex {
  public:
   struct Layer {
     // identity_hash -> earliest timestamp (s)
-    std::unordered_map<Hash32, int64_t, Hash32Hasher> by_identity;
+    Hash32Table by_identity;
     // advertising_id (32 bytes; see optout_file.h) -> earliest timestamp (s)
-    std::unordered_map<Hash32, int64_t, Hash32Hasher> by_advertising_id;
+    Hash32Table by_advertising_id;
   };
 
   OptOutIndex();
@@ -81,7 +73,7 @@ struct OptOutStats {
 
 class OptOutStore {
  public:
-  // Open creates the folder if missing (with parents, mode 0700) and loads every file in it.
+  // Open creates the folder if missing (with parents) and loads every file in it.
   // Fails if the folder cannot be created or listed. Malformed files do not fail Open.
   static Result<std::unique_ptr<OptOutStore>> Open(const std::string& dir);
   ~OptOutStore();

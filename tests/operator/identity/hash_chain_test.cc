@@ -52,8 +52,8 @@ TEST_F(HashChainVectors, UserExampleComV4) {
   size_t idx = BucketIndex(fl, salts_.lines.size());
   EXPECT_EQ(idx, 2u);
   ASSERT_TRUE(salts_.lines[idx].salt.empty());
-  auto v4 = RawUidV4(fl, KeyOf(salts_.lines[idx]), IdentityEnvironment::kTest,
-                     IdentityScope::kUid2, IdentityType::kEmail);
+  auto v4 = RawUidV4(fl, KeyOf(salts_.lines[idx]), IdentityEnvironment::kTest, IdentityScope::kUid2,
+                     IdentityType::kEmail);
   ASSERT_TRUE(v4.ok()) << v4.error().message();
   EXPECT_EQ(B64(v4->span()), "ICALImfE94kkoCsBn79kNqDk485MeuvZ3bHUdsmPcKIf");
   // And it decrypts back to the last 16 bytes of the first-level hash.
@@ -67,8 +67,8 @@ TEST_F(HashChainVectors, PhoneV4) {
   EXPECT_EQ(B64(fl), "urve3oGxLtO2WGhlQFKMzqhXOdYqSB53Rrgqpp9CFjY=");
   size_t idx = BucketIndex(fl, salts_.lines.size());
   EXPECT_EQ(idx, 2u);
-  auto v4 = RawUidV4(fl, KeyOf(salts_.lines[idx]), IdentityEnvironment::kTest,
-                     IdentityScope::kUid2, IdentityType::kPhone);
+  auto v4 = RawUidV4(fl, KeyOf(salts_.lines[idx]), IdentityEnvironment::kTest, IdentityScope::kUid2,
+                     IdentityType::kPhone);
   ASSERT_TRUE(v4.ok());
   EXPECT_EQ(B64(v4->span()), "JCALIn2jvn98OvQPhijCPNLUHrq2SB09ftuzecdG7Vv7");
 }
@@ -105,8 +105,8 @@ TEST(V4Structure, KeyIdChecksumAndTamper) {
   Sha256Value fl{};
   for (size_t i = 0; i < fl.size(); i++) fl[i] = static_cast<uint8_t>(i * 7);
   SaltKey key{0xABCDEF, "0123456789abcdef0123456789abcdef", "some salt"};
-  auto uid = RawUidV4(fl, key, IdentityEnvironment::kProd, IdentityScope::kEuid,
-                      IdentityType::kPhone);
+  auto uid =
+      RawUidV4(fl, key, IdentityEnvironment::kProd, IdentityScope::kEuid, IdentityType::kPhone);
   ASSERT_TRUE(uid.ok());
   const auto& d = uid->data;
   EXPECT_EQ(uid->size, 33);
@@ -117,8 +117,8 @@ TEST(V4Structure, KeyIdChecksumAndTamper) {
   for (size_t i = 0; i < 32; i++) x ^= d[i];
   EXPECT_EQ(d[32], x);
   // Deterministic (no random IV).
-  auto again = RawUidV4(fl, key, IdentityEnvironment::kProd, IdentityScope::kEuid,
-                        IdentityType::kPhone);
+  auto again =
+      RawUidV4(fl, key, IdentityEnvironment::kProd, IdentityScope::kEuid, IdentityType::kPhone);
   EXPECT_EQ(B64(again->span()), B64(uid->span()));
   // Tampering: checksum, key id, wrong key text, wrong salt.
   RawUid bad = *uid;

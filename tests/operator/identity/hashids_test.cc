@@ -13,8 +13,7 @@ TEST(Hashids, SpecBucketIdsForLocalSalts) {
   auto salts = testing::LoadLocalSalts("salts.txt.1745907348982");
   ASSERT_TRUE(salts.has_value());
   Hashids h(salts->id_secret, 9);
-  const char* expected[] = {"bKaoveQoPR", "b1aZVGl7aB", "bv3WM92zaA", "bl5yy6kr58",
-                            "be58Mjz13q"};
+  const char* expected[] = {"bKaoveQoPR", "b1aZVGl7aB", "bv3WM92zaA", "bl5yy6kr58", "be58Mjz13q"};
   for (int i = 0; i < 5; i++) {
     EXPECT_EQ(salts->id_prefix + h.Encode(1000000 + i), expected[i]) << 1000000 + i;
   }

@@ -33,13 +33,15 @@ const EmailCase kValidEmails[] = {
     {" test.test@gmail.com", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {"test.test@gmail.com ", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {" test.test@gmail.com ", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
-    {"  test.test@gmail.com  ", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
+    {"  test.test@gmail.com  ", "testtest@gmail.com",
+     "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {"TEstTEst@gmail.com  ", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {"TEstTEst@GMail.Com  ", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {" TEstTEst@GMail.Com  ", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {"TEstTEst@GMail.Com", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {"TEst.TEst@GMail.Com", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
-    {"TEst.TEst+123@GMail.Com", "testtest@gmail.com", "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
+    {"TEst.TEst+123@GMail.Com", "testtest@gmail.com",
+     "LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw="},
     {"\xF0\x9F\x98\x8Atesttest@test.com", "\xF0\x9F\x98\x8Atesttest@test.com",
      "fAFEUqApQ0V/M9mLj/IO54CgKgtQuARKsOMqtFklD4k="},
     {"testtest@\xF0\x9F\x98\x8Atest.com", "testtest@\xF0\x9F\x98\x8Atest.com",
@@ -96,7 +98,8 @@ TEST(NormalizeEmail, ScratchBufferIsReused) {
 }
 
 TEST(HashInput, ValidForms) {
-  const std::string master = "DH5qQFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs=";  // SHA-256(foo@bar.com)
+  const std::string master =
+      "DH5qQFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs=";  // SHA-256(foo@bar.com)
   for (const char* s : {"DH5qQFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs=",
                         "0C7E6A405862E402EB76A70F8A26FC732D07C32931E9FAE9AB1582911D2E8A3B",
                         "0c7e6a405862e402eb76a70f8a26fc732d07c32931e9fae9ab1582911d2e8a3b"}) {
@@ -130,14 +133,30 @@ TEST(HashInput, UnpaddedFortyFourCharsDecodeToThirtyThreeBytes) {
 }
 
 TEST(Phone, ReferenceVectors) {
-  for (const char* s :
-       {"", "asdaksjdakfj", "DH5qQFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs",
-        "QFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs",
-        "06a418f467a14e1631a317b107548a1039d26f12ea45301ab14e7684b36ede58",
-        "0C7E6A405862E402EB76A70F8A26FC732D07C32931E9FAE9AB1582911D2E8A3B", "+", "12345678",
-        "123456789", "1234567890", "+12345678", "+123456789", "+ 12345678", "+ 123456789",
-        "+ 1234 5678", "+ 1234 56789", "+1234567890123456", "+1234567890A", "+1234567890 ",
-        "+1234567890+", "+12345+67890", "555-555-5555", "(555) 555-5555", "+\xD9\xA1\xD9\xA2"}) {
+  for (const char* s : {"",
+                        "asdaksjdakfj",
+                        "DH5qQFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs",
+                        "QFhi5ALrdqcPiib8cy0Hwykx6frpqxWCkR0uijs",
+                        "06a418f467a14e1631a317b107548a1039d26f12ea45301ab14e7684b36ede58",
+                        "0C7E6A405862E402EB76A70F8A26FC732D07C32931E9FAE9AB1582911D2E8A3B",
+                        "+",
+                        "12345678",
+                        "123456789",
+                        "1234567890",
+                        "+12345678",
+                        "+123456789",
+                        "+ 12345678",
+                        "+ 123456789",
+                        "+ 1234 5678",
+                        "+ 1234 56789",
+                        "+1234567890123456",
+                        "+1234567890A",
+                        "+1234567890 ",
+                        "+1234567890+",
+                        "+12345+67890",
+                        "555-555-5555",
+                        "(555) 555-5555",
+                        "+\xD9\xA1\xD9\xA2"}) {
     SCOPED_TRACE(s);
     EXPECT_FALSE(IsNormalizedPhone(s));
     EXPECT_FALSE(ResolveIdentity(InputKind::kPhone, s).has_value());

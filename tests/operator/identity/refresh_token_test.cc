@@ -16,7 +16,9 @@ namespace {
 
 class RefreshTokenTest : public ::testing::Test {
  protected:
-  void SetUp() override { refresh_ = keys_.Add(102, "RgyxkP4yP1gYhCINq7O9PxM6jX+etPqSQluZxjB1aG8="); }
+  void SetUp() override {
+    refresh_ = keys_.Add(102, "RgyxkP4yP1gYhCINq7O9PxM6jX+etPqSQluZxjB1aG8=");
+  }
   RefreshToken Sample(IdentityScope scope = IdentityScope::kUid2,
                       IdentityType type = IdentityType::kEmail) {
     RefreshToken t;

@@ -103,6 +103,34 @@ TEST(OptOutIndexTest, SpecialHashesAndMinimumTimestamp) {
   EXPECT_EQ(idx->size(), 3u);
 }
 
+TEST(Hash32TableTest, CollidingPrefixesGrowthAndMinimum) {
+  Hash32Table t;
+  EXPECT_FALSE(t.Find(Filled(1)).has_value());
+  // 1000 keys sharing their first 8 bytes: every one lands on the same slot and probes.
+  for (int i = 0; i < 1000; i++) {
+    Hash32 k = Filled(0x5A);
+    k[30] = static_cast<uint8_t>(i >> 8);
+    k[31] = static_cast<uint8_t>(i);
+    t.InsertMin(k, 1000 + i);
+    t.InsertMin(k, 2000 + i);  // larger: ignored
+  }
+  EXPECT_EQ(t.size(), 1000u);
+  for (int i = 0; i < 1000; i++) {
+    Hash32 k = Filled(0x5A);
+    k[30] = static_cast<uint8_t>(i >> 8);
+    k[31] = static_cast<uint8_t>(i);
+    ASSERT_EQ(t.Find(k), 1000 + i);
+  }
+  Hash32 k0 = Filled(0x5A);
+  k0[30] = k0[31] = 0;
+  t.InsertMin(k0, 3);  // smaller: kept
+  EXPECT_EQ(t.Find(k0), 3);
+  EXPECT_FALSE(t.Find(Filled(0x5A)).has_value());
+  size_t n = 0;
+  t.ForEach([&](const Hash32&, int64_t) { n++; });
+  EXPECT_EQ(n, 1000u);
+}
+
 TEST(OptOutIndexTest, MergesLargeRecentLayerIntoBase) {
   std::vector<OptOutRecord> many;
   for (int i = 0; i < 5000; i++) {
@@ -205,6 +233,8 @@ TEST(OptOutStoreTest, AppendLogoutRoundTrip) {
 
   EXPECT_FALSE((*store)->AppendLogout(Bytes(31), Filled(1), 1).ok());
   EXPECT_FALSE((*store)->AppendLogout(Filled(1), Bytes(34), 1).ok());
+  EXPECT_FALSE((*store)->AppendLogout(Filled(1), Filled(2), -1).ok());
+  EXPECT_FALSE((*store)->AppendLogout(Filled(1), Filled(2), int64_t{1} << 56).ok());
 }
 
 TEST(OptOutStoreTest, AppendedRecordMetaForV1Uid) {

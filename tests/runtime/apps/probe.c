@@ -1,0 +1,230 @@
+/* probe: a small program the runtime tests run inside `shroud run` (built dynamic and static).
+ *
+ *   probe args                       print argv, one per line
+ *   probe env                        print the environment, one per line
+ *   probe cat PATH...                print each file, or "ERR open|read PATH: ERRNO_NAME"
+ *   probe write PATH TEXT            create/overwrite PATH with TEXT
+ *   probe reread PATH WAITFILE       read PATH, wait for WAITFILE to appear, read PATH again
+ *                                    through the same descriptor and through a new open
+ *   probe threads N                  start N threads; print "threads created=K errno=NAME"
+ *   probe alloc MB                   allocate and touch MB MiB; print "alloc ok" or "alloc failed"
+ *   probe attest HEX64 OUT           write user_report_data (hex), copy report and quote to
+ *                                    OUT.report / OUT.quote
+ *   probe readbench PATH             read PATH twice sequentially, print MB/s of each pass
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char** environ;
+
+static const char* ErrName(int e) {
+  switch (e) {
+    case EACCES: return "EACCES";
+    case ENOENT: return "ENOENT";
+    case EPERM: return "EPERM";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    default: return strerror(e);
+  }
+}
+
+static int ReadAll(int fd, int print) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0) return -errno;
+    if (n == 0) return 0;
+    if (print) fwrite(buf, 1, (size_t)n, stdout);
+  }
+}
+
+static int Cat(const char* path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    printf("ERR open %s: %s\n", path, ErrName(errno));
+    return 1;
+  }
+  int rc = ReadAll(fd, 1);
+  close(fd);
+  if (rc < 0) {
+    printf("ERR read %s: %s\n", path, ErrName(-rc));
+    return 1;
+  }
+  return 0;
+}
+
+static int Write(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    printf("ERR open %s: %s\n", path, ErrName(errno));
+    return 1;
+  }
+  ssize_t n = write(fd, text, strlen(text));
+  close(fd);
+  printf(n == (ssize_t)strlen(text) ? "wrote %s\n" : "ERR write %s\n", path);
+  return 0;
+}
+
+static int Reread(const char* path, const char* waitfile) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    printf("first open: %s\n", ErrName(errno));
+    return 1;
+  }
+  int rc = ReadAll(fd, 0);
+  printf("first read: %s\n", rc == 0 ? "ok" : ErrName(-rc));
+  fflush(stdout);
+  struct stat st;
+  for (int i = 0; i < 600 && stat(waitfile, &st) != 0; i++) usleep(50 * 1000);
+  usleep(300 * 1000); /* let the change notification arrive */
+  lseek(fd, 0, SEEK_SET);
+  rc = ReadAll(fd, 0);
+  printf("same fd read: %s\n", rc == 0 ? "ok" : ErrName(-rc));
+  close(fd);
+  fd = open(path, O_RDONLY);
+  printf("second open: %s\n", fd >= 0 ? "ok" : ErrName(errno));
+  if (fd >= 0) close(fd);
+  return 0;
+}
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static int g_release = 0;
+
+static void* Park(void* arg) {
+  (void)arg;
+  pthread_mutex_lock(&g_mu);
+  while (!g_release) pthread_cond_wait(&g_cv, &g_mu);
+  pthread_mutex_unlock(&g_mu);
+  return NULL;
+}
+
+static int Threads(int n) {
+  pthread_t* t = calloc((size_t)n, sizeof(pthread_t));
+  int created = 0, err = 0;
+  for (int i = 0; i < n; i++) {
+    err = pthread_create(&t[i], NULL, Park, NULL);
+    if (err != 0) break;
+    created++;
+  }
+  printf("threads created=%d errno=%s\n", created, err ? ErrName(err) : "0");
+  fflush(stdout);
+  pthread_mutex_lock(&g_mu);
+  g_release = 1;
+  pthread_cond_broadcast(&g_cv);
+  pthread_mutex_unlock(&g_mu);
+  for (int i = 0; i < created; i++) pthread_join(t[i], NULL);
+  free(t);
+  return 0;
+}
+
+static int Alloc(long mb) {
+  char* p = malloc((size_t)mb << 20);
+  if (p == NULL) {
+    printf("alloc failed: %s\n", ErrName(errno));
+    return 1;
+  }
+  memset(p, 1, (size_t)mb << 20);
+  printf("alloc ok\n");
+  free(p);
+  return 0;
+}
+
+static int CopyFile(const char* from, const char* to) {
+  int in = open(from, O_RDONLY);
+  if (in < 0) {
+    printf("ERR open %s: %s\n", from, ErrName(errno));
+    return 1;
+  }
+  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (out < 0) {
+    printf("ERR open %s: %s\n", to, ErrName(errno));
+    return 1;
+  }
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof(buf))) > 0) {
+    if (write(out, buf, (size_t)n) != n) return 1;
+  }
+  close(in);
+  close(out);
+  return n < 0;
+}
+
+static int Attest(const char* hex, const char* out) {
+  unsigned char data[64] = {0};
+  for (int i = 0; i < 64 && hex[2 * i] && hex[2 * i + 1]; i++) {
+    sscanf(hex + 2 * i, "%2hhx", &data[i]);
+  }
+  int fd = open("/dev/attestation/user_report_data", O_WRONLY);
+  if (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t)sizeof(data) || close(fd) != 0) {
+    printf("ERR user_report_data: %s\n", ErrName(errno));
+    return 1;
+  }
+  char path[4096];
+  snprintf(path, sizeof(path), "%s.report", out);
+  if (CopyFile("/dev/attestation/report", path)) return 1;
+  snprintf(path, sizeof(path), "%s.quote", out);
+  if (CopyFile("/dev/attestation/quote", path)) return 1;
+  printf("attest ok\n");
+  return 0;
+}
+
+static double Now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int ReadBench(const char* path) {
+  for (int pass = 1; pass <= 3; pass++) {
+    double t0 = Now();
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+      printf("ERR open %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    static char buf[1 << 20];
+    long long total = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) total += n;
+    close(fd);
+    double dt = Now() - t0;
+    printf("pass %d: %lld bytes in %.3f s = %.0f MB/s\n", pass, total, dt, total / dt / 1e6);
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && strcmp(argv[1], "args") == 0) {
+    for (int i = 0; i < argc; i++) printf("%s\n", argv[i]);
+    return 0;
+  }
+  if (argc >= 2 && strcmp(argv[1], "env") == 0) {
+    for (char** e = environ; *e; e++) printf("%s\n", *e);
+    return 0;
+  }
+  if (argc >= 3 && strcmp(argv[1], "cat") == 0) {
+    int rc = 0;
+    for (int i = 2; i < argc; i++) rc |= Cat(argv[i]);
+    return rc;
+  }
+  if (argc == 4 && strcmp(argv[1], "write") == 0) return Write(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "reread") == 0) return Reread(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "threads") == 0) return Threads(atoi(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "alloc") == 0) return Alloc(atol(argv[2]));
+  if (argc == 4 && strcmp(argv[1], "attest") == 0) return Attest(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "readbench") == 0) return ReadBench(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
+  printf("probe: no argv[1] (got %d arguments)\n", argc);
+  return argc == 1 ? 0 : 2;
+}
