@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   (void)uid2::attest::ValidateMaaToken(text, *config, 1700000000);
   // The payload parser, as if the signature had verified (first part = the payload).
-  (void)uid2::attest::internal::ParseMaaPayload(text.substr(0, text.find('.')), *config, 1700000000);
+  (void)uid2::attest::internal::ParseMaaPayload(text.substr(0, text.find('.')), *config,
+                                                1700000000);
   (void)uid2::attest::ParseMaaJwks(text);
   return 0;
 }

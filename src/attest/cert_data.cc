@@ -31,8 +31,8 @@ Status ParseCertificationData(ByteReader& r, uint16_t* type, Bytes* data, std::s
     return Error::Invalid(At(where, "certification data header truncated (need 6 bytes)"));
   }
   if (size > kMaxVariableField) {
-    return Error::Invalid(At(where, "certification data size " + std::to_string(size) +
-                                        " exceeds the 1 MiB cap"));
+    return Error::Invalid(
+        At(where, "certification data size " + std::to_string(size) + " exceeds the 1 MiB cap"));
   }
   if (!r.ReadBytes(size, &payload)) {
     return Error::Invalid(At(where, "certification data size " + std::to_string(size) +
@@ -40,12 +40,12 @@ Status ParseCertificationData(ByteReader& r, uint16_t* type, Bytes* data, std::s
                                         " bytes left"));
   }
   if (!r.empty()) {
-    return Error::Invalid(At(where, std::to_string(r.remaining()) +
-                                        " trailing bytes after certification data"));
+    return Error::Invalid(
+        At(where, std::to_string(r.remaining()) + " trailing bytes after certification data"));
   }
   if (*type < 1 || *type > 6) {
-    return Error::Invalid(At(where, "certification data type " + std::to_string(*type) +
-                                        " is not 1..6"));
+    return Error::Invalid(
+        At(where, "certification data type " + std::to_string(*type) + " is not 1..6"));
   }
   data->assign(payload.begin(), payload.end());
   return Ok();
@@ -67,8 +67,7 @@ Status ParseQeSection(ByteReader& r, QuoteParts* parts, std::string_view where) 
   UID2_ASSIGN_OR_RETURN(parts->qe_report, ReportBody::Parse(qe_report));
   std::copy(qe_report.begin(), qe_report.end(), parts->qe_report_bytes.begin());
   parts->qe_auth_data.assign(auth.begin(), auth.end());
-  UID2_RETURN_IF_ERROR(
-      ParseCertificationData(r, &parts->cert_data_type, &parts->cert_data, where));
+  UID2_RETURN_IF_ERROR(ParseCertificationData(r, &parts->cert_data_type, &parts->cert_data, where));
   if (parts->cert_data_type == static_cast<uint16_t>(CertDataType::kQeReport)) {
     return Error::Invalid(At(where, "certification data type 6 cannot nest here"));
   }

@@ -57,7 +57,8 @@ class Scanner {
  public:
   explicit Scanner(std::string_view t) : t_(t) {}
   void SkipSpace() {
-    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t')) i_++;
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t'))
+      i_++;
   }
   bool Eat(char c) {
     SkipSpace();

@@ -40,7 +40,8 @@ Result<crypto::Crl> LoadCrl(std::string_view check, ByteSpan der, const crypto::
   Result<crypto::Crl> crl = crypto::Crl::FromDer(der);
   if (!crl.ok()) return Fail(check, crl.error());
   if (crl->IssuerName() != issuer.SubjectName()) {
-    return Fail(check, "issued by '" + crl->IssuerName() + "', expected '" + issuer.SubjectName() + "'");
+    return Fail(check,
+                "issued by '" + crl->IssuerName() + "', expected '" + issuer.SubjectName() + "'");
   }
   if (X509_CRL_verify(crl->get(), X509_get0_pubkey(issuer.get())) != 1) {
     return Fail(check, "signature does not verify under '" + issuer.SubjectName() + "'");
@@ -60,8 +61,8 @@ Result<crypto::Certificate> LoadIssuerChain(std::string_view check, const std::s
   Result<std::vector<crypto::Certificate>> chain = crypto::Certificate::ChainFromPem(pem);
   if (!chain.ok()) return Fail(check, chain.error().message() + " (issuer chain)");
   if (chain->empty() || chain->size() > 2) {
-    return Fail(check, "issuer chain must hold 1 or 2 certificates, has " +
-                           std::to_string(chain->size()));
+    return Fail(check,
+                "issuer chain must hold 1 or 2 certificates, has " + std::to_string(chain->size()));
   }
   if (chain->size() == 2 && (*chain)[1].PublicKeySpkiDer() != anchor.spki) {
     return Fail(check, "issuer chain's root is not the pinned root '" + anchor.label + "'");
@@ -104,7 +105,8 @@ std::string CommonName(const crypto::Certificate& cert) {
 }
 
 Status CheckWindows(const std::vector<Window>& windows, time_t now) {
-  for (const Window& w : windows) UID2_RETURN_IF_ERROR(CheckTime(w.check, w.what, w.from, w.until, now));
+  for (const Window& w : windows)
+    UID2_RETURN_IF_ERROR(CheckTime(w.check, w.what, w.from, w.until, now));
   return Ok();
 }
 
@@ -114,23 +116,27 @@ Result<PreparedCollateral> PreparedCollateral::Prepare(const CollateralBundle& b
   st->anchor.emplace(anchor.Clone());
   st->pck_certificate_chain = b.pck_certificate_chain;
   auto* w = &st->windows;
-  w->push_back({kCheckPckChain, "root " + anchor.label, anchor.root.NotBefore(), anchor.root.NotAfter()});
-  UID2_ASSIGN_OR_RETURN(crypto::Crl root_crl, LoadCrl(kCheckRootCrl, b.root_ca_crl, anchor.root, now, w));
-  UID2_ASSIGN_OR_RETURN(crypto::Certificate pck_ca,
-                        LoadIssuerChain(kCheckPckCrl, b.pck_crl_issuer_chain, "CA", anchor,
-                                        root_crl, now, w));
+  w->push_back(
+      {kCheckPckChain, "root " + anchor.label, anchor.root.NotBefore(), anchor.root.NotAfter()});
+  UID2_ASSIGN_OR_RETURN(crypto::Crl root_crl,
+                        LoadCrl(kCheckRootCrl, b.root_ca_crl, anchor.root, now, w));
+  UID2_ASSIGN_OR_RETURN(
+      crypto::Certificate pck_ca,
+      LoadIssuerChain(kCheckPckCrl, b.pck_crl_issuer_chain, "CA", anchor, root_crl, now, w));
   UID2_ASSIGN_OR_RETURN(crypto::Crl pck_crl, LoadCrl(kCheckPckCrl, b.pck_crl, pck_ca, now, w));
 
   UID2_ASSIGN_OR_RETURN(crypto::Certificate tcb_signer,
                         LoadIssuerChain(kCheckTcbInfo, b.tcb_info_issuer_chain, "SGX TCB Signing",
                                         anchor, root_crl, now, w));
-  UID2_RETURN_IF_ERROR(VerifyJsonSignature(kCheckTcbInfo, tcb_signer, b.tcb_info, b.tcb_info_signature));
+  UID2_RETURN_IF_ERROR(
+      VerifyJsonSignature(kCheckTcbInfo, tcb_signer, b.tcb_info, b.tcb_info_signature));
   Result<TcbInfo> tcb = ParseTcbInfo(b.tcb_info);
   if (!tcb.ok()) return Fail(kCheckTcbInfo, tcb.error());
   if (tcb->version == 3 && tcb->id != "SGX") {
     return Fail(kCheckTcbInfo, "id '" + tcb->id + "' is not SGX");
   }
-  UID2_RETURN_IF_ERROR(CheckTime(kCheckTcbInfo, "TCB Info", tcb->issue_date, tcb->next_update, now));
+  UID2_RETURN_IF_ERROR(
+      CheckTime(kCheckTcbInfo, "TCB Info", tcb->issue_date, tcb->next_update, now));
   w->push_back({kCheckTcbInfo, "TCB Info", tcb->issue_date, tcb->next_update});
 
   UID2_ASSIGN_OR_RETURN(crypto::Certificate qe_signer,
@@ -144,7 +150,8 @@ Result<PreparedCollateral> PreparedCollateral::Prepare(const CollateralBundle& b
     return Fail(kCheckQeIdentity, "id '" + qe->id + "' version " + std::to_string(qe->version) +
                                       " is not QE version 2");
   }
-  UID2_RETURN_IF_ERROR(CheckTime(kCheckQeIdentity, "QE Identity", qe->issue_date, qe->next_update, now));
+  UID2_RETURN_IF_ERROR(
+      CheckTime(kCheckQeIdentity, "QE Identity", qe->issue_date, qe->next_update, now));
   w->push_back({kCheckQeIdentity, "QE Identity", qe->issue_date, qe->next_update});
 
   st->pck_ca_der = pck_ca.Der();

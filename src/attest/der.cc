@@ -15,7 +15,8 @@ Status Reader::Read(uint8_t* tag, ByteSpan* contents) {
   uint64_t length = first;
   if (first & 0x80) {
     size_t n = first & 0x7F;
-    if (n == 0 || n > 4) return Error::Invalid("DER length octet " + std::to_string(first) + " refused");
+    if (n == 0 || n > 4)
+      return Error::Invalid("DER length octet " + std::to_string(first) + " refused");
     ByteSpan octets;
     if (!r_.ReadBytes(n, &octets)) return Error::Invalid("DER length truncated");
     length = 0;
@@ -46,7 +47,8 @@ Result<uint64_t> ParseUnsigned(ByteSpan contents, uint64_t max) {
   }
   uint64_t v = 0;
   for (uint8_t b : contents) v = (v << 8) | b;
-  if (v > max) return Error::Invalid("DER INTEGER " + std::to_string(v) + " above " + std::to_string(max));
+  if (v > max)
+    return Error::Invalid("DER INTEGER " + std::to_string(v) + " above " + std::to_string(max));
   return v;
 }
 

@@ -34,8 +34,8 @@ inline Result<int64_t> Int(const rapidjson::Value& obj, std::string_view key, in
   if (!v->IsInt64()) return Error::Invalid("key '" + std::string(key) + "' must be an integer");
   int64_t n = v->GetInt64();
   if (n < min || n > max) {
-    return Error::Invalid("key '" + std::string(key) + "' = " + std::to_string(n) +
-                          " outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    return Error::Invalid("key '" + std::string(key) + "' = " + std::to_string(n) + " outside [" +
+                          std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return n;
 }

@@ -24,7 +24,8 @@ Result<rapidjson::Document> DecodePart(std::string_view part, std::string_view n
   if (!raw) return Error::Invalid("MAA token: " + std::string(name) + " is not base64url");
   Result<rapidjson::Document> doc = ParseJson(AsChars(*raw));
   if (!doc.ok()) return std::move(doc).error().Context("MAA token " + std::string(name));
-  if (!doc->IsObject()) return Error::Invalid("MAA token: " + std::string(name) + " is not an object");
+  if (!doc->IsObject())
+    return Error::Invalid("MAA token: " + std::string(name) + " is not an object");
   return doc;
 }
 
@@ -37,11 +38,13 @@ Status CheckHeader(const rapidjson::Value& h, const MaaConfig& config, const cry
   }
   UID2_ASSIGN_OR_RETURN(std::string jku, json::String(h, "jku"));
   if (jku != config.instance + "/certs") {
-    return Reject("jku '" + jku + "' is not the configured instance's " + config.instance + "/certs");
+    return Reject("jku '" + jku + "' is not the configured instance's " + config.instance +
+                  "/certs");
   }
   UID2_ASSIGN_OR_RETURN(std::string kid, json::String(h, "kid"));
   auto it = config.jwks.keys.find(kid);
-  if (it == config.jwks.keys.end()) return Reject("kid '" + kid + "' is not in the instance's JWKS");
+  if (it == config.jwks.keys.end())
+    return Reject("kid '" + kid + "' is not in the instance's JWKS");
   *key = &it->second;
   return Ok();
 }
@@ -106,7 +109,8 @@ std::string BuildMaaRequest(ByteSpan quote, ByteSpan runtime_data, MaaApiVersion
                     (old ? "RuntimeData" : "runtimeData") + "\":{\"" + (old ? "Data" : "data") +
                     "\":" + JsonQuote(Base64UrlEncode(runtime_data)) + ",\"" +
                     (old ? "DataType" : "dataType") + "\":\"Binary\"}";
-  if (!nonce.empty()) out += std::string(",\"") + (old ? "Nonce" : "nonce") + "\":" + JsonQuote(nonce);
+  if (!nonce.empty())
+    out += std::string(",\"") + (old ? "Nonce" : "nonce") + "\":" + JsonQuote(nonce);
   return out + "}";
 }
 

@@ -2,10 +2,10 @@
 // for a quote plus runtime data, and relying-party validation of the JWT MAA returns.
 //
 //   std::string body = BuildMaaRequest(quote, operator_spki_der);
-//   // POST body to MaaAttestUrl(instance) (the caller's HTTP client; nothing here uses the network)
-//   UID2_ASSIGN_OR_RETURN(MaaJwks jwks, ParseMaaJwks(certs_json));   // GET <instance>/certs
-//   UID2_ASSIGN_OR_RETURN(MaaClaims c, ValidateMaaToken(token, {instance, std::move(jwks)}, now));
-//   UID2_RETURN_IF_ERROR(CheckPolicy(policy, FromMaaClaims(c)));
+//   // POST body to MaaAttestUrl(instance) (the caller's HTTP client; nothing here uses the
+//   network) UID2_ASSIGN_OR_RETURN(MaaJwks jwks, ParseMaaJwks(certs_json));   // GET
+//   <instance>/certs UID2_ASSIGN_OR_RETURN(MaaClaims c, ValidateMaaToken(token, {instance,
+//   std::move(jwks)}, now)); UID2_RETURN_IF_ERROR(CheckPolicy(policy, FromMaaClaims(c)));
 #pragma once
 
 #include <array>
@@ -27,7 +27,8 @@ enum class MaaApiVersion {
 };
 
 // MaaAttestUrl: <instance>/attest/SgxEnclave?api-version=...
-std::string MaaAttestUrl(std::string_view instance, MaaApiVersion version = MaaApiVersion::k2022_08_01);
+std::string MaaAttestUrl(std::string_view instance,
+                         MaaApiVersion version = MaaApiVersion::k2022_08_01);
 
 // BuildMaaRequest returns the JSON body: the quote and runtime data base64url (no padding),
 // dataType "Binary"; `nonce` is added when non-empty. MAA checks that
@@ -56,7 +57,7 @@ struct MaaClaims {
   uint16_t product_id = 0;
   uint16_t svn = 0;
   bool is_debuggable = true;
-  Bytes enclave_held_data;                        // x-ms-sgx-ehd, decoded
+  Bytes enclave_held_data;                             // x-ms-sgx-ehd, decoded
   std::optional<std::array<uint8_t, 64>> report_data;  // x-ms-sgx-report-data when present
 };
 

@@ -84,7 +84,8 @@ Status ParseTcb(ByteSpan value, PckExtension* ext) {
     UID2_RETURN_IF_ERROR(ReadPair(r, &oid, &v));
     int arc = SubArc(oid, /*tcb=*/true);
     if (arc < 1 || arc > 18) return Error::Invalid("unknown OID in the TCB SEQUENCE");
-    if (seen & (1u << arc)) return Error::Invalid("TCB component " + std::to_string(arc) + " repeated");
+    if (seen & (1u << arc))
+      return Error::Invalid("TCB component " + std::to_string(arc) + " repeated");
     seen |= 1u << arc;
     if (arc <= 16) {
       UID2_ASSIGN_OR_RETURN(uint64_t svn, ReadNumber(v, der::kInteger, 255));
@@ -102,16 +103,21 @@ Status ParseTcb(ByteSpan value, PckExtension* ext) {
 
 Status ParseTopLevel(int arc, ByteSpan v, PckExtension* ext) {
   switch (arc) {
-    case 1: return CopyOctets(v, &ext->ppid, "PPID");
-    case 2: return ParseTcb(v, ext);
-    case 3: return CopyOctets(v, &ext->pce_id, "PCE-ID");
-    case 4: return CopyOctets(v, &ext->fmspc, "FMSPC");
+    case 1:
+      return CopyOctets(v, &ext->ppid, "PPID");
+    case 2:
+      return ParseTcb(v, ext);
+    case 3:
+      return CopyOctets(v, &ext->pce_id, "PCE-ID");
+    case 4:
+      return CopyOctets(v, &ext->fmspc, "FMSPC");
     case 5: {
       UID2_ASSIGN_OR_RETURN(uint64_t type, ReadNumber(v, der::kEnumerated, 2));
       ext->sgx_type = static_cast<int>(type);
       return Ok();
     }
-    default: return Ok();  // .6 PlatformInstanceID, .7 Configuration: not used
+    default:
+      return Ok();  // .6 PlatformInstanceID, .7 Configuration: not used
   }
 }
 
@@ -179,7 +185,8 @@ Bytes EncodePckExtension(const PckExtension& ext) {
   Append(&all, Pair(Oid({2}), der::Tlv(der::kSequence, tcb)));
   Append(&all, Pair(Oid({3}), der::Tlv(der::kOctetString, ext.pce_id)));
   Append(&all, Pair(Oid({4}), der::Tlv(der::kOctetString, ext.fmspc)));
-  Append(&all, Pair(Oid({5}), der::Unsigned(der::kEnumerated, static_cast<uint64_t>(ext.sgx_type))));
+  Append(&all,
+         Pair(Oid({5}), der::Unsigned(der::kEnumerated, static_cast<uint64_t>(ext.sgx_type))));
   return der::Tlv(der::kSequence, all);
 }
 

@@ -1,9 +1,9 @@
 // Policy files (TOML via toml++ turned into JSON, or JSON) and their evaluation.
 #include "attest/policy.h"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "attest/json_fields.h"
 #include "common/encoding.h"
@@ -30,7 +30,8 @@ Result<std::vector<std::string>> Strings(const rapidjson::Value& doc, std::strin
   std::vector<std::string> out;
   auto it = doc.FindMember(rapidjson::StringRef(key.data(), key.size()));
   if (it == doc.MemberEnd()) return out;
-  if (!it->value.IsArray()) return Error::Invalid("key '" + std::string(key) + "' must be an array");
+  if (!it->value.IsArray())
+    return Error::Invalid("key '" + std::string(key) + "' must be an array");
   for (const auto& v : it->value.GetArray()) {
     if (!v.IsString()) return Error::Invalid("key '" + std::string(key) + "' must hold strings");
     out.emplace_back(v.GetString(), v.GetStringLength());
@@ -41,7 +42,8 @@ Result<std::vector<std::string>> Strings(const rapidjson::Value& doc, std::strin
 Result<bool> Bool(const rapidjson::Value& doc, std::string_view key, bool dflt) {
   auto it = doc.FindMember(rapidjson::StringRef(key.data(), key.size()));
   if (it == doc.MemberEnd()) return dflt;
-  if (!it->value.IsBool()) return Error::Invalid("key '" + std::string(key) + "' must be true or false");
+  if (!it->value.IsBool())
+    return Error::Invalid("key '" + std::string(key) + "' must be true or false");
   return it->value.GetBool();
 }
 
@@ -118,23 +120,28 @@ Status CheckIdentity(const Policy& p, const AttestedEnclave& e) {
     return Deny("mr_enclave " + HexEncode(e.mr_enclave) + " is not in the allowlist");
   }
   if (p.mrsigner) {
-    if (*p.mrsigner != e.mr_signer) return Deny("mr_signer " + HexEncode(e.mr_signer) + " is not the expected signer");
+    if (*p.mrsigner != e.mr_signer)
+      return Deny("mr_signer " + HexEncode(e.mr_signer) + " is not the expected signer");
     if (p.isv_prod_id && *p.isv_prod_id != e.isv_prod_id) {
-      return Deny("isv_prod_id " + std::to_string(e.isv_prod_id) + " is not " + std::to_string(*p.isv_prod_id));
+      return Deny("isv_prod_id " + std::to_string(e.isv_prod_id) + " is not " +
+                  std::to_string(*p.isv_prod_id));
     }
   }
   if (e.isv_svn < p.min_isv_svn) {
-    return Deny("isv_svn " + std::to_string(e.isv_svn) + " is below the minimum " + std::to_string(p.min_isv_svn));
+    return Deny("isv_svn " + std::to_string(e.isv_svn) + " is below the minimum " +
+                std::to_string(p.min_isv_svn));
   }
   return Ok();
 }
 
 Status CheckAnchor(const Policy& p, const AttestedEnclave& e) {
   if (e.anchor_kind == AnchorKind::kSimulation || e.trust_anchor == kSimulationAnchorLabel) {
-    if (!p.allow_simulation) return Deny("result is from the SIMULATED root and simulation is not allowed");
+    if (!p.allow_simulation)
+      return Deny("result is from the SIMULATED root and simulation is not allowed");
     return Ok();
   }
-  if (std::find(p.trust_anchors.begin(), p.trust_anchors.end(), e.trust_anchor) == p.trust_anchors.end()) {
+  if (std::find(p.trust_anchors.begin(), p.trust_anchors.end(), e.trust_anchor) ==
+      p.trust_anchors.end()) {
     return Deny("trust anchor '" + e.trust_anchor + "' is not accepted");
   }
   return Ok();

@@ -57,8 +57,8 @@ struct AttestedEnclave {
   uint16_t isv_svn = 0;
   bool debug = false;
   std::optional<std::array<uint8_t, 64>> report_data;
-  std::optional<Bytes> runtime_data;   // MAA x-ms-sgx-ehd
-  std::optional<TcbStatus> tcb_status; // absent for MAA tokens (MAA applied its own)
+  std::optional<Bytes> runtime_data;    // MAA x-ms-sgx-ehd
+  std::optional<TcbStatus> tcb_status;  // absent for MAA tokens (MAA applied its own)
   std::string trust_anchor;
   AnchorKind anchor_kind = AnchorKind::kCustom;
 };

@@ -55,7 +55,8 @@ Result<QeIdentity> Read(const rapidjson::Value& doc) {
   }
   for (rapidjson::SizeType i = 0; i < levels->Size(); i++) {
     Result<QeTcbLevel> level = ReadLevel((*levels)[i]);
-    if (!level.ok()) return std::move(level).error().Context("tcbLevels[" + std::to_string(i) + "]");
+    if (!level.ok())
+      return std::move(level).error().Context("tcbLevels[" + std::to_string(i) + "]");
     id.levels.push_back(std::move(level).value());
   }
   return id;

@@ -14,13 +14,20 @@ namespace uid2::attest {
 
 std::string_view CertDataTypeName(uint16_t type) {
   switch (type) {
-    case 1: return "PPID cleartext";
-    case 2: return "PPID RSA-2048 encrypted";
-    case 3: return "PPID RSA-3072 encrypted";
-    case 4: return "PCK leaf certificate";
-    case 5: return "PCK certificate chain";
-    case 6: return "QE report certification data";
-    default: return "unknown";
+    case 1:
+      return "PPID cleartext";
+    case 2:
+      return "PPID RSA-2048 encrypted";
+    case 3:
+      return "PPID RSA-3072 encrypted";
+    case 4:
+      return "PCK leaf certificate";
+    case 5:
+      return "PCK certificate chain";
+    case 6:
+      return "QE report certification data";
+    default:
+      return "unknown";
   }
 }
 
@@ -44,7 +51,8 @@ Result<QuoteHeader> ParseQuoteHeader(ByteReader& r) {
     return Error::Unsupported("TDX quote (tee_type 0x81): only SGX quotes are verified");
   }
   if (h.version != 3 && h.tee_type != kTeeTypeSgx) {
-    return Error::Invalid("quote tee_type " + std::to_string(h.tee_type) + " is neither SGX nor TDX");
+    return Error::Invalid("quote tee_type " + std::to_string(h.tee_type) +
+                          " is neither SGX nor TDX");
   }
   return h;
 }
@@ -60,11 +68,16 @@ Result<Quote> Quote::Parse(ByteSpan bytes) {
   if (!peek.ReadU16LE(&version)) return Error::Invalid("quote truncated: no version field");
   Result<QuoteParts> parts = Error::Internal("unreachable");
   switch (version) {
-    case 3: parts = internal::ParseQuoteV3(bytes); break;
+    case 3:
+      parts = internal::ParseQuoteV3(bytes);
+      break;
     case 4:
-    case 5: parts = internal::ParseQuoteV4V5(bytes); break;
+    case 5:
+      parts = internal::ParseQuoteV4V5(bytes);
+      break;
     default:
-      return Error::Unsupported("quote version " + std::to_string(version) + " (expected 3, 4 or 5)");
+      return Error::Unsupported("quote version " + std::to_string(version) +
+                                " (expected 3, 4 or 5)");
   }
   if (!parts.ok()) return std::move(parts).error().Context("quote v" + std::to_string(version));
   return Quote(std::move(parts).value());

@@ -24,9 +24,8 @@ constexpr size_t kQuoteHeaderSize = 48;
 constexpr uint16_t kAttKeyTypeEcdsaP256 = 2;
 constexpr uint32_t kTeeTypeSgx = 0x00000000;
 constexpr uint32_t kTeeTypeTdx = 0x00000081;
-constexpr std::array<uint8_t, 16> kIntelQeVendorId = {0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C,
-                                                      0x4C, 0xA9, 0x94, 0x0A, 0x0D, 0xB3,
-                                                      0x95, 0x7F, 0x06, 0x07};
+constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
+    0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C, 0x4C, 0xA9, 0x94, 0x0A, 0x0D, 0xB3, 0x95, 0x7F, 0x06, 0x07};
 // Cap for any variable-length field (certification data, auth data, signature data).
 constexpr size_t kMaxVariableField = 1 << 20;
 
@@ -55,17 +54,17 @@ struct QuoteHeader {
 // auth data and the innermost certification data come from the type-6 envelope.
 struct QuoteParts {
   QuoteHeader header;
-  uint16_t body_type = 1;             // v5 body descriptor type (1 = SGX); 1 for v3/v4
-  ReportBody body;                    // the ISV enclave's report body
-  Bytes signed_bytes;                 // what the ISV signature covers (header [+desc] + body)
-  std::array<uint8_t, 64> isv_signature{};    // r || s
+  uint16_t body_type = 1;                   // v5 body descriptor type (1 = SGX); 1 for v3/v4
+  ReportBody body;                          // the ISV enclave's report body
+  Bytes signed_bytes;                       // what the ISV signature covers (header [+desc] + body)
+  std::array<uint8_t, 64> isv_signature{};  // r || s
   std::array<uint8_t, 64> attestation_key{};  // X || Y
   ReportBody qe_report;
   std::array<uint8_t, kReportBodySize> qe_report_bytes{};
   std::array<uint8_t, 64> qe_report_signature{};
   Bytes qe_auth_data;
-  uint16_t cert_data_type = 0;        // innermost certification data type (1..5)
-  Bytes cert_data;                    // its payload
+  uint16_t cert_data_type = 0;  // innermost certification data type (1..5)
+  Bytes cert_data;              // its payload
 };
 
 class Quote {

@@ -28,11 +28,10 @@ Result<ReportBody> ReportBody::Parse(ByteSpan bytes) {
   ReportBody b;
   ByteReader r(bytes);
   bool ok = r.ReadInto(b.cpu_svn) && r.ReadU32LE(&b.misc_select) && r.ReadInto(b.reserved1) &&
-            r.ReadInto(b.isv_ext_prod_id) && r.ReadInto(b.attributes) &&
-            r.ReadInto(b.mr_enclave) && r.ReadInto(b.reserved2) && r.ReadInto(b.mr_signer) &&
-            r.ReadInto(b.reserved3) && r.ReadInto(b.config_id) && r.ReadU16LE(&b.isv_prod_id) &&
-            r.ReadU16LE(&b.isv_svn) && r.ReadU16LE(&b.config_svn) &&
-            r.ReadInto(b.reserved4) && r.ReadInto(b.isv_family_id) &&
+            r.ReadInto(b.isv_ext_prod_id) && r.ReadInto(b.attributes) && r.ReadInto(b.mr_enclave) &&
+            r.ReadInto(b.reserved2) && r.ReadInto(b.mr_signer) && r.ReadInto(b.reserved3) &&
+            r.ReadInto(b.config_id) && r.ReadU16LE(&b.isv_prod_id) && r.ReadU16LE(&b.isv_svn) &&
+            r.ReadU16LE(&b.config_svn) && r.ReadInto(b.reserved4) && r.ReadInto(b.isv_family_id) &&
             r.ReadInto(b.report_data) && r.empty();
   if (!ok) return Error::Internal("report body layout does not add up to 384 bytes");
   return b;

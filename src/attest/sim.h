@@ -35,7 +35,7 @@
 namespace uid2::attest {
 
 // In-band markers of simulated material.
-constexpr std::string_view kSimUserData = "SIMULATED-QUOTE";     // quote header user_data
+constexpr std::string_view kSimUserData = "SIMULATED-QUOTE";  // quote header user_data
 constexpr std::string_view kSimOrganization = "SIMULATION ONLY - NOT INTEL";
 constexpr std::array<uint8_t, 6> kSimFmspc = {0x53, 0x49, 0x4D, 0x00, 0x00, 0x00};  // "SIM"
 constexpr std::string_view kSimQeSignerSeed = "SIMULATED QE";  // mr_signer = SHA-256(seed)
@@ -75,14 +75,14 @@ Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform);
 
 // Knobs for building deliberately wrong quotes (tests of the verifier). Defaults are correct.
 struct SimQuoteOptions {
-  uint16_t version = 3;                      // 3 (what the verifier expects); 4 and 5 for parsers
-  Bytes qe_auth_data = Bytes(32);            // filled with 00..1f when left as 32 zero bytes
-  bool break_qe_binding = false;             // QE report_data != SHA-256(key || auth data)
-  uint16_t cert_data_type = 5;               // 5 = PEM chain (leaf, PCK CA, root, NUL)
-  std::array<uint8_t, 32> qe_mr_signer{};    // all zero: SHA-256(kSimQeSignerSeed)
+  uint16_t version = 3;                    // 3 (what the verifier expects); 4 and 5 for parsers
+  Bytes qe_auth_data = Bytes(32);          // filled with 00..1f when left as 32 zero bytes
+  bool break_qe_binding = false;           // QE report_data != SHA-256(key || auth data)
+  uint16_t cert_data_type = 5;             // 5 = PEM chain (leaf, PCK CA, root, NUL)
+  std::array<uint8_t, 32> qe_mr_signer{};  // all zero: SHA-256(kSimQeSignerSeed)
   uint16_t qe_isv_prod_id = 1;
   std::array<uint8_t, 16> qe_attributes = {0x15, 0, 0, 0, 0, 0, 0, 0, 0x07};
-  bool intel_user_data = false;              // true: put a QE-ID in user_data, no marker
+  bool intel_user_data = false;  // true: put a QE-ID in user_data, no marker
 };
 
 // SimulateQuote returns a v3 quote over `isv` signed by the simulated QE.
@@ -92,17 +92,17 @@ Result<Bytes> SimulateQuote(const SimPki& pki, const ReportBody& isv,
 
 // SimCollateralOptions shape the signed collateral; defaults give UpToDate at `now`.
 struct SimCollateralOptions {
-  time_t now = 0;                        // 0: the wall clock (issueDate = now - 1 h)
-  time_t validity = 30 * 24 * 3600;      // TCB Info / QE Identity / CRL lifetime after issue
+  time_t now = 0;                    // 0: the wall clock (issueDate = now - 1 h)
+  time_t validity = 30 * 24 * 3600;  // TCB Info / QE Identity / CRL lifetime after issue
   // Status of the TCB level equal to the platform's TCB; levels above it are UpToDate,
   // below it OutOfDate. With no_matching_level every level is above the platform.
   TcbStatus tcb_status = TcbStatus::kUpToDate;
   std::vector<std::string> tcb_advisories;
   bool no_matching_level = false;
-  int tcb_info_version = 3;              // 3 or 2
+  int tcb_info_version = 3;                    // 3 or 2
   TcbStatus qe_status = TcbStatus::kUpToDate;  // status of the QE's own level
   std::vector<std::string> qe_advisories;
-  bool qe_below_all_levels = false;      // every QE level above the QE's isv_svn
+  bool qe_below_all_levels = false;  // every QE level above the QE's isv_svn
   // Overrides of the signed documents (zero/empty = the platform's value).
   std::string tcb_info_fmspc, tcb_info_pce_id;
   std::string qe_identity_mrsigner;
@@ -113,7 +113,7 @@ struct SimCollateralOptions {
   bool expire_tcb_info = false, expire_qe_identity = false;
   bool expire_root_crl = false, expire_pck_crl = false;
   bool revoke_pck = false, revoke_pck_ca = false;
-  bool include_pck_chain = false;        // also put pck_certificate_chain in the bundle
+  bool include_pck_chain = false;  // also put pck_certificate_chain in the bundle
 };
 
 // SimulateCollateral signs a collateral bundle (spec §4 format) for `pki`.

@@ -34,7 +34,8 @@ std::string TcbJson(const std::array<uint8_t, 16>& comps, uint16_t pcesvn, int v
     }
   } else {
     out += "\"sgxtcbcomponents\":[";
-    for (int i = 0; i < 16; i++) out += (i ? ",{\"svn\":" : "{\"svn\":") + std::to_string(comps[i]) + "}";
+    for (int i = 0; i < 16; i++)
+      out += (i ? ",{\"svn\":" : "{\"svn\":") + std::to_string(comps[i]) + "}";
     out += "],";
   }
   return out + "\"pcesvn\":" + std::to_string(pcesvn) + "}";
@@ -42,9 +43,9 @@ std::string TcbJson(const std::array<uint8_t, 16>& comps, uint16_t pcesvn, int v
 
 std::string LevelJson(const std::array<uint8_t, 16>& comps, uint16_t pcesvn, int version,
                       TcbStatus status, const std::vector<std::string>& advisories) {
-  std::string out = "{\"tcb\":" + TcbJson(comps, pcesvn, version) +
-                    ",\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":" +
-                    JsonQuote(TcbStatusName(status));
+  std::string out =
+      "{\"tcb\":" + TcbJson(comps, pcesvn, version) +
+      ",\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":" + JsonQuote(TcbStatusName(status));
   if (!advisories.empty()) out += ",\"advisoryIDs\":" + StringArray(advisories);
   return out + "}";
 }
@@ -55,7 +56,8 @@ std::string TcbLevels(const SimPlatform& p, const SimCollateralOptions& o) {
   const int v = o.tcb_info_version;
   std::vector<std::string> levels;
   if (o.no_matching_level || o.tcb_status != TcbStatus::kUpToDate) {
-    levels.push_back(LevelJson(above, static_cast<uint16_t>(p.pce_svn + 1), v, TcbStatus::kUpToDate, {}));
+    levels.push_back(
+        LevelJson(above, static_cast<uint16_t>(p.pce_svn + 1), v, TcbStatus::kUpToDate, {}));
   }
   if (o.no_matching_level) {
     levels.push_back(LevelJson(p.tcb_components, static_cast<uint16_t>(p.pce_svn + 1), v,
@@ -85,9 +87,9 @@ std::string TcbInfoJson(const SimPki& pki, const SimCollateralOptions& o, Span w
 }
 
 std::string QeLevel(uint16_t svn, TcbStatus status, const std::vector<std::string>& advisories) {
-  std::string out = "{\"tcb\":{\"isvsvn\":" + std::to_string(svn) +
-                    "},\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":" +
-                    JsonQuote(TcbStatusName(status));
+  std::string out =
+      "{\"tcb\":{\"isvsvn\":" + std::to_string(svn) +
+      "},\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":" + JsonQuote(TcbStatusName(status));
   if (!advisories.empty()) out += ",\"advisoryIDs\":" + StringArray(advisories);
   return out + "}";
 }
@@ -146,7 +148,8 @@ Result<CollateralBundle> SimulateCollateral(const SimPki& pki, const SimCollater
   b.pck_crl = sim::CrlDer(pcrl);
 
   b.tcb_info = TcbInfoJson(pki, o, Window(o, now, o.expire_tcb_info));
-  UID2_ASSIGN_OR_RETURN(b.tcb_info_signature, pki.tcb_signer_key.SignSha256Raw(AsBytes(b.tcb_info)));
+  UID2_ASSIGN_OR_RETURN(b.tcb_info_signature,
+                        pki.tcb_signer_key.SignSha256Raw(AsBytes(b.tcb_info)));
   b.qe_identity = QeIdentityJson(pki, o, Window(o, now, o.expire_qe_identity));
   UID2_ASSIGN_OR_RETURN(b.qe_identity_signature,
                         pki.tcb_signer_key.SignSha256Raw(AsBytes(b.qe_identity)));

@@ -90,12 +90,20 @@ Result<SimPki> CreateSimPki(const SimPkiOptions& options) {
                             &root, root_key));
   UID2_ASSIGN_OR_RETURN(
       crypto::Certificate tcb,
-      sim::IssueCertificate({"SIMULATED SGX TCB Signing", from, to, false, -1, {}}, tcb_key,
-                            &root, root_key));
+      sim::IssueCertificate({"SIMULATED SGX TCB Signing", from, to, false, -1, {}}, tcb_key, &root,
+                            root_key));
   // The PCK leaf is issued below once the struct holds the CA.
-  SimPki pki{std::move(root_key), std::move(ca_key), std::move(pck_key), std::move(tcb_key),
-             std::move(ak),       root.Clone(),      ca.Clone(),         tcb.Clone(),
-             tcb.Clone(),         options.platform,  {}};
+  SimPki pki{std::move(root_key),
+             std::move(ca_key),
+             std::move(pck_key),
+             std::move(tcb_key),
+             std::move(ak),
+             root.Clone(),
+             ca.Clone(),
+             tcb.Clone(),
+             tcb.Clone(),
+             options.platform,
+             {}};
   crypto::RandomFill(pki.ppid);
   UID2_ASSIGN_OR_RETURN(pki.pck, IssuePck(pki, options.platform, from, to));
   return pki;
@@ -110,10 +118,17 @@ Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform) {
   UID2_ASSIGN_OR_RETURN(crypto::EcKeyP256 pck_key, clone(pki.pck_key));
   UID2_ASSIGN_OR_RETURN(crypto::EcKeyP256 tcb_key, clone(pki.tcb_signer_key));
   UID2_ASSIGN_OR_RETURN(crypto::EcKeyP256 ak, clone(pki.attestation_key));
-  SimPki out{std::move(root_key), std::move(ca_key),   std::move(pck_key),
-             std::move(tcb_key),  std::move(ak),       pki.root.Clone(),
-             pki.pck_ca.Clone(),  pki.pck.Clone(),     pki.tcb_signer.Clone(),
-             platform,            pki.ppid};
+  SimPki out{std::move(root_key),
+             std::move(ca_key),
+             std::move(pck_key),
+             std::move(tcb_key),
+             std::move(ak),
+             pki.root.Clone(),
+             pki.pck_ca.Clone(),
+             pki.pck.Clone(),
+             pki.tcb_signer.Clone(),
+             platform,
+             pki.ppid};
   UID2_ASSIGN_OR_RETURN(out.pck, IssuePck(out, platform, pki.pck.NotBefore(), pki.pck.NotAfter()));
   return out;
 }
@@ -153,9 +168,17 @@ Result<SimPki> LoadSimPki(const std::string& dir) {
   UID2_ASSIGN_OR_RETURN(crypto::Certificate ca, LoadCert(dir, "pck-ca.pem"));
   UID2_ASSIGN_OR_RETURN(crypto::Certificate pck, LoadCert(dir, "pck.pem"));
   UID2_ASSIGN_OR_RETURN(crypto::Certificate tcb, LoadCert(dir, "tcb-signer.pem"));
-  SimPki pki{std::move(root_key), std::move(ca_key), std::move(pck_key), std::move(tcb_key),
-             std::move(ak),       std::move(root),   std::move(ca),      std::move(pck),
-             std::move(tcb),      {},                {}};
+  SimPki pki{std::move(root_key),
+             std::move(ca_key),
+             std::move(pck_key),
+             std::move(tcb_key),
+             std::move(ak),
+             std::move(root),
+             std::move(ca),
+             std::move(pck),
+             std::move(tcb),
+             {},
+             {}};
   UID2_ASSIGN_OR_RETURN(std::string json_text, ReadFile(dir + "/sim-pki.json"));
   Status s = ReadPlatformJson(json_text, &pki);
   if (!s.ok()) return std::move(s).error().Context(dir + "/sim-pki.json");

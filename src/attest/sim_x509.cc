@@ -53,7 +53,8 @@ Status AddExt(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
 Status AddSgxExtension(X509* cert, const Bytes& der) {
   Asn1ObjectPtr oid(OBJ_txt2obj(std::string(kSgxExtensionOid).c_str(), 1));
   Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
-  if (!oid || !value || ASN1_OCTET_STRING_set(value.get(), der.data(), static_cast<int>(der.size())) != 1) {
+  if (!oid || !value ||
+      ASN1_OCTET_STRING_set(value.get(), der.data(), static_cast<int>(der.size())) != 1) {
     return OpenSslError("SGX extension");
   }
   X509ExtensionPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 0, value.get()));
@@ -68,9 +69,9 @@ Status AddExtensions(X509* cert, X509* issuer, const CertSpec& spec) {
   std::string bc = spec.ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
   if (spec.ca && spec.path_length >= 0) bc += ",pathlen:" + std::to_string(spec.path_length);
   UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_basic_constraints, bc.c_str()));
-  UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_key_usage,
-                              spec.ca ? "critical,keyCertSign,cRLSign"
-                                      : "critical,digitalSignature,nonRepudiation"));
+  UID2_RETURN_IF_ERROR(AddExt(
+      cert, &ctx, NID_key_usage,
+      spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"));
   UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_subject_key_identifier, "hash"));
   UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_authority_key_identifier, "keyid:always"));
   if (!spec.sgx_extension.empty()) UID2_RETURN_IF_ERROR(AddSgxExtension(cert, spec.sgx_extension));
@@ -100,7 +101,8 @@ Result<crypto::Certificate> IssueCertificate(const CertSpec& spec,
   if (!cert || !sn || X509_set_version(cert.get(), 2) != 1 ||
       X509_set_serialNumber(cert.get(), sn.get()) != 1 ||
       X509_set_subject_name(cert.get(), name.get()) != 1 ||
-      X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer->get()) : name.get()) != 1 ||
+      X509_set_issuer_name(cert.get(),
+                           issuer ? X509_get_subject_name(issuer->get()) : name.get()) != 1 ||
       !ASN1_TIME_set(X509_getm_notBefore(cert.get()), spec.not_before) ||
       !ASN1_TIME_set(X509_getm_notAfter(cert.get()), spec.not_after) ||
       X509_set_pubkey(cert.get(), subject_key.get()) != 1) {

@@ -14,12 +14,12 @@
 namespace uid2::attest::sim {
 
 struct CertSpec {
-  std::string common_name;        // O is always "SIMULATION ONLY - NOT INTEL"
+  std::string common_name;  // O is always "SIMULATION ONLY - NOT INTEL"
   time_t not_before = 0;
   time_t not_after = 0;
   bool ca = false;
-  int path_length = -1;           // CA only; -1 = unlimited
-  Bytes sgx_extension;            // DER value of 1.2.840.113741.1.13.1, empty for none
+  int path_length = -1;  // CA only; -1 = unlimited
+  Bytes sgx_extension;   // DER value of 1.2.840.113741.1.13.1, empty for none
 };
 
 // IssueCertificate signs a certificate for `subject_key` with `issuer_key` (ECDSA-SHA256);

@@ -46,8 +46,8 @@ struct TcbLevel {
 };
 
 struct TcbInfo {
-  int version = 0;        // 2 or 3
-  std::string id;         // "SGX" (v3); empty for v2
+  int version = 0;  // 2 or 3
+  std::string id;   // "SGX" (v3); empty for v2
   time_t issue_date = 0;
   time_t next_update = 0;
   std::array<uint8_t, 6> fmspc{};
@@ -68,13 +68,13 @@ struct QeTcbLevel {
 };
 
 struct QeIdentity {
-  std::string id;  // "QE"
-  int version = 0; // 2
+  std::string id;   // "QE"
+  int version = 0;  // 2
   time_t issue_date = 0;
   time_t next_update = 0;
   int tcb_evaluation_data_number = 0;
-  std::array<uint8_t, 4> miscselect{}, miscselect_mask{};     // memory order
-  std::array<uint8_t, 16> attributes{}, attributes_mask{};    // memory order
+  std::array<uint8_t, 4> miscselect{}, miscselect_mask{};   // memory order
+  std::array<uint8_t, 16> attributes{}, attributes_mask{};  // memory order
   std::array<uint8_t, 32> mr_signer{};
   uint16_t isv_prod_id = 0;
   std::vector<QeTcbLevel> levels;

@@ -81,7 +81,8 @@ Result<TcbInfo> Read(const rapidjson::Value& doc) {
   }
   for (rapidjson::SizeType i = 0; i < levels->Size(); i++) {
     Result<TcbLevel> level = ReadLevel((*levels)[i], info.version);
-    if (!level.ok()) return std::move(level).error().Context("tcbLevels[" + std::to_string(i) + "]");
+    if (!level.ok())
+      return std::move(level).error().Context("tcbLevels[" + std::to_string(i) + "]");
     info.levels.push_back(std::move(level).value());
   }
   return info;

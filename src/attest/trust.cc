@@ -16,7 +16,8 @@ TrustAnchor TrustAnchor::Clone() const {
   return TrustAnchor{kind, label, root.Clone(), fingerprint, spki};
 }
 
-Result<TrustAnchor> MakeAnchor(const crypto::Certificate& root, AnchorKind kind, std::string label) {
+Result<TrustAnchor> MakeAnchor(const crypto::Certificate& root, AnchorKind kind,
+                               std::string label) {
   TrustAnchor a{kind, std::move(label), root.Clone(), crypto::Sha256(root.Der()),
                 root.PublicKeySpkiDer()};
   return a;

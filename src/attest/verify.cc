@@ -46,8 +46,8 @@ Result<std::vector<crypto::Certificate>> LoadPckChain(const Quote& quote,
   Result<std::vector<crypto::Certificate>> chain = crypto::Certificate::ChainFromPem(pem);
   if (!chain.ok()) return Fail(kCheckPckChain, chain.error().message());
   if (chain->size() != 3) {
-    return Fail(kCheckPckChain, "expected 3 certificates (leaf, CA, root), got " +
-                                    std::to_string(chain->size()));
+    return Fail(kCheckPckChain,
+                "expected 3 certificates (leaf, CA, root), got " + std::to_string(chain->size()));
   }
   return chain;
 }
@@ -57,14 +57,16 @@ Status VerifyLeafUnderPreparedCa(const crypto::Certificate& leaf,
                                  const PreparedCollateral::State& st, time_t now) {
   X509* ca = st.pck_ca->get();
   if (X509_check_issued(ca, leaf.get()) != X509_V_OK) {
-    return Fail(kCheckPckChain, "PCK certificate was not issued by '" + st.pck_ca->SubjectName() + "'");
+    return Fail(kCheckPckChain,
+                "PCK certificate was not issued by '" + st.pck_ca->SubjectName() + "'");
   }
   if (X509_verify(leaf.get(), X509_get0_pubkey(ca)) != 1) {
     return Fail(kCheckPckChain, "PCK certificate signature does not verify");
   }
   if (now < leaf.NotBefore() || now > leaf.NotAfter()) {
-    return Fail(kCheckPckChain, "PCK certificate valid " + FormatIsoTime(leaf.NotBefore()) + " .. " +
-                                    FormatIsoTime(leaf.NotAfter()) + ", not at " + FormatIsoTime(now));
+    return Fail(kCheckPckChain, "PCK certificate valid " + FormatIsoTime(leaf.NotBefore()) +
+                                    " .. " + FormatIsoTime(leaf.NotAfter()) + ", not at " +
+                                    FormatIsoTime(now));
   }
   X509_REVOKED* revoked = nullptr;
   if (X509_CRL_get0_by_cert(st.pck_crl->get(), &revoked, leaf.get()) == 1) {
@@ -79,7 +81,8 @@ Result<crypto::Certificate> VerifyPckChain(const Quote& quote, const PreparedCol
   const crypto::Certificate& leaf = chain[0];
   const crypto::Certificate& ca = chain[1];
   if (chain[2].PublicKeySpkiDer() != st.anchor->spki) {
-    return Fail(kCheckPckChain, "the chain's root key is not the pinned root '" + st.anchor->label + "'");
+    return Fail(kCheckPckChain,
+                "the chain's root key is not the pinned root '" + st.anchor->label + "'");
   }
   if (CommonName(leaf).find("SGX PCK Certificate") == std::string::npos) {
     return Fail(kCheckPckChain, "leaf '" + leaf.SubjectName() + "' is not an SGX PCK Certificate");
@@ -89,7 +92,8 @@ Result<crypto::Certificate> VerifyPckChain(const Quote& quote, const PreparedCol
   }
   if (st.pck_crl->IssuerName() != leaf.IssuerName()) {
     return Fail(kCheckPckCrl, "issued by '" + st.pck_crl->IssuerName() +
-                                  "' but the PCK certificate's issuer is '" + leaf.IssuerName() + "'");
+                                  "' but the PCK certificate's issuer is '" + leaf.IssuerName() +
+                                  "'");
   }
   if (ca.Der() == st.pck_ca_der) {
     UID2_RETURN_IF_ERROR(VerifyLeafUnderPreparedCa(leaf, st, now));
@@ -126,8 +130,8 @@ Status CheckQe(const Quote& quote, const QeIdentity& id, TcbStatus* status,
     }
   }
   if (qe.mr_signer != id.mr_signer) {
-    return Fail(kCheckQeIdentityMatch, "QE mr_signer " + HexEncode(qe.mr_signer) + " is not " +
-                                           HexEncode(id.mr_signer));
+    return Fail(kCheckQeIdentityMatch,
+                "QE mr_signer " + HexEncode(qe.mr_signer) + " is not " + HexEncode(id.mr_signer));
   }
   if (qe.isv_prod_id != id.isv_prod_id) {
     return Fail(kCheckQeIdentityMatch, "QE isv_prod_id " + std::to_string(qe.isv_prod_id) +
@@ -135,8 +139,9 @@ Status CheckQe(const Quote& quote, const QeIdentity& id, TcbStatus* status,
   }
   std::vector<const QeTcbLevel*> levels;
   for (const auto& l : id.levels) levels.push_back(&l);
-  std::stable_sort(levels.begin(), levels.end(),
-                   [](const QeTcbLevel* a, const QeTcbLevel* b) { return a->isv_svn > b->isv_svn; });
+  std::stable_sort(levels.begin(), levels.end(), [](const QeTcbLevel* a, const QeTcbLevel* b) {
+    return a->isv_svn > b->isv_svn;
+  });
   for (const QeTcbLevel* l : levels) {
     if (l->isv_svn <= qe.isv_svn) {
       *status = l->status;
@@ -170,7 +175,8 @@ Status CheckIsvSignature(const Quote& quote) {
   Result<crypto::EcKeyP256> ak = crypto::EcKeyP256::FromPublicRaw(p.attestation_key);
   if (!ak.ok()) return Fail(kCheckIsvSignature, "attestation key: " + ak.error().message());
   if (!ak->VerifySha256Raw(p.signed_bytes, p.isv_signature).ok()) {
-    return Fail(kCheckIsvSignature, "ISV report signature does not verify under the attestation key");
+    return Fail(kCheckIsvSignature,
+                "ISV report signature does not verify under the attestation key");
   }
   return Ok();
 }
@@ -189,11 +195,12 @@ Result<const TcbLevel*> MatchTcbLevel(const TcbInfo& info, const PckExtension& p
 Status CheckMarkers(const Quote& quote, const TrustAnchor& anchor) {
   bool marked = HasSimulationMarkers(quote);
   if (anchor.kind != AnchorKind::kSimulation && marked) {
-    return Fail(kCheckSimulationMarker, "quote carries simulation markers but the anchor is '" +
-                                            anchor.label + "'");
+    return Fail(kCheckSimulationMarker,
+                "quote carries simulation markers but the anchor is '" + anchor.label + "'");
   }
   if (anchor.kind == AnchorKind::kSimulation && !marked) {
-    return Fail(kCheckSimulationMarker, "simulation anchor used for a quote without simulation markers");
+    return Fail(kCheckSimulationMarker,
+                "simulation anchor used for a quote without simulation markers");
   }
   return Ok();
 }
@@ -217,11 +224,13 @@ Result<VerificationResult> VerifyQuote(const Quote& quote, const PreparedCollate
   r.pck = *pck;
   if (st.tcb_info.fmspc != r.pck.fmspc) {
     return Fail(kCheckTcbInfo, "FMSPC " + HexEncode(st.tcb_info.fmspc) +
-                                   " does not match the PCK certificate's " + HexEncode(r.pck.fmspc));
+                                   " does not match the PCK certificate's " +
+                                   HexEncode(r.pck.fmspc));
   }
   if (st.tcb_info.pce_id != r.pck.pce_id) {
     return Fail(kCheckTcbInfo, "PCE-ID " + HexEncode(st.tcb_info.pce_id) +
-                                   " does not match the PCK certificate's " + HexEncode(r.pck.pce_id));
+                                   " does not match the PCK certificate's " +
+                                   HexEncode(r.pck.pce_id));
   }
   UID2_RETURN_IF_ERROR(CheckSignatures(quote, leaf));
   std::vector<std::string> advisories;
@@ -251,13 +260,15 @@ Result<VerificationResult> VerifyQuote(ByteSpan bytes, const CollateralBundle& b
 
 std::string VerificationResultToJson(const VerificationResult& r) {
   std::string adv = "[";
-  for (size_t i = 0; i < r.advisories.size(); i++) adv += (i ? "," : "") + JsonQuote(r.advisories[i]);
+  for (size_t i = 0; i < r.advisories.size(); i++)
+    adv += (i ? "," : "") + JsonQuote(r.advisories[i]);
   adv += "]";
   const ReportBody& b = r.body;
   return std::string("{\"status\":") + JsonQuote(TcbStatusName(r.status)) +
          ",\"platform_status\":" + JsonQuote(TcbStatusName(r.platform_status)) +
          ",\"qe_status\":" + JsonQuote(TcbStatusName(r.qe_status)) + ",\"advisories\":" + adv +
-         ",\"tcb_date\":" + JsonQuote(r.tcb_date) + ",\"trust_anchor\":" + JsonQuote(r.trust_anchor) +
+         ",\"tcb_date\":" + JsonQuote(r.tcb_date) +
+         ",\"trust_anchor\":" + JsonQuote(r.trust_anchor) +
          ",\"fmspc\":" + JsonQuote(HexEncode(r.pck.fmspc)) +
          ",\"pce_id\":" + JsonQuote(HexEncode(r.pck.pce_id)) +
          ",\"mr_enclave\":" + JsonQuote(HexEncode(b.mr_enclave)) +

@@ -45,13 +45,13 @@ struct VerificationResult {
   TcbStatus status = TcbStatus::kUpToDate;  // converged (platform + QE)
   TcbStatus platform_status = TcbStatus::kUpToDate;
   TcbStatus qe_status = TcbStatus::kUpToDate;
-  std::vector<std::string> advisories;      // union of platform and QE advisories, sorted
-  std::string tcb_date;                     // of the matched platform level
+  std::vector<std::string> advisories;  // union of platform and QE advisories, sorted
+  std::string tcb_date;                 // of the matched platform level
   QuoteHeader header;
-  ReportBody body;                          // the ISV enclave's report body
-  PckExtension pck;                         // the platform, from the PCK certificate
+  ReportBody body;   // the ISV enclave's report body
+  PckExtension pck;  // the platform, from the PCK certificate
   AnchorKind anchor_kind = AnchorKind::kCustom;
-  std::string trust_anchor;                 // "intel-sgx-prod", "simulation" or a custom label
+  std::string trust_anchor;  // "intel-sgx-prod", "simulation" or a custom label
 };
 
 // PreparedCollateral is a collateral bundle whose quote-independent parts are verified once:

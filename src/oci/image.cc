@@ -25,9 +25,8 @@ Value StringList(const std::vector<std::string>& items, rapidjson::Document::All
 }
 
 void SetMember(Value& obj, const char* key, Value v, rapidjson::Document::AllocatorType& al) {
-  auto it = obj.FindMember(key);
-  if (it != obj.MemberEnd()) {
-    it->value = std::move(v);
+  if (obj.HasMember(key)) {
+    obj[key] = std::move(v);
   } else {
     obj.AddMember(Value(key, al), std::move(v), al);
   }
@@ -54,8 +53,9 @@ Result<RuntimeConfig> ParseRuntimeConfig(const std::string& config_json) {
   if (!doc.ok()) return std::move(doc).error().Context("image config");
   if (!doc->IsObject()) return Error::Invalid("image config is not a JSON object");
   RuntimeConfig rc;
-  auto it = doc->FindMember("config");
-  if (it == doc->MemberEnd() || !it->value.IsObject()) return rc;
+  const Value& top = *doc;
+  auto it = top.FindMember("config");
+  if (it == top.MemberEnd() || !it->value.IsObject()) return rc;
   const Value& c = it->value;
   rc.entrypoint = StringArray(c, "Entrypoint");
   rc.cmd = StringArray(c, "Cmd");

@@ -134,7 +134,8 @@ Status Reader::AddLayerFrom(const SafeRoot& src, std::string_view rel, std::stri
 }
 
 Status Reader::CheckDiffIds() {
-  UID2_ASSIGN_OR_RETURN(rapidjson::Document cfg, ParseJson(img_->config_json));
+  UID2_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(img_->config_json));
+  const rapidjson::Value& cfg = doc;
   if (!cfg.IsObject()) return Error::Invalid("image config is not a JSON object");
   auto rootfs = cfg.FindMember("rootfs");
   if (rootfs == cfg.MemberEnd() || !rootfs->value.IsObject()) {
@@ -238,8 +239,9 @@ Status Reader::LoadOci(const SafeRoot& src) {
   std::string digest;
   UID2_RETURN_IF_ERROR(PickOciManifest(src, *index, 0, &digest));
   UID2_ASSIGN_OR_RETURN(std::string mtext, ReadBlob(src, digest));
-  auto manifest = ParseJson(mtext);
-  if (!manifest.ok()) return std::move(manifest).error().Context("manifest " + digest);
+  auto parsed = ParseJson(mtext);
+  if (!parsed.ok()) return std::move(parsed).error().Context("manifest " + digest);
+  const rapidjson::Value* manifest = &*parsed;
   auto cfg = manifest->FindMember("config");
   if (!manifest->IsObject() || cfg == manifest->MemberEnd()) {
     return Error::Invalid("manifest " + digest + " has no config");

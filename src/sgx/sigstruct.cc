@@ -142,8 +142,9 @@ Bytes BuildUnsignedSigstruct(const EnclaveParams& p, const Measurement& mr_encla
 }
 
 Bytes SigningData(ByteSpan s) {
-  Bytes d(s.begin(), s.begin() + kSignedPart1End);
-  d.insert(d.end(), s.begin() + kSignedPart2Begin, s.begin() + kSignedPart2End);
+  Bytes d(kSigningDataSize);
+  std::copy(s.begin(), s.begin() + kSignedPart1End, d.begin());
+  std::copy(s.begin() + kSignedPart2Begin, s.begin() + kSignedPart2End, d.begin() + kSignedPart1End);
   return d;
 }
 

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "common/file.h"
 #include "../cli/run.h"
+#include "common/file.h"
 
 namespace {
 
@@ -71,8 +71,9 @@ TEST_F(QuoteCli, SimRootAcceptsAndLabelsSimulation) {
 
 TEST_F(QuoteCli, PolicyIsASeparateStep) {
   std::string q = Sim("policy.bin");
-  std::string allow = WritePolicy("allow.toml", "mrenclave = [\"" + kEnclave +
-                                                    "\"]\nallow_simulation = true\nreport_data = \"abcd\"\n");
+  std::string allow =
+      WritePolicy("allow.toml", "mrenclave = [\"" + kEnclave +
+                                    "\"]\nallow_simulation = true\nreport_data = \"abcd\"\n");
   std::string deny = WritePolicy("deny.toml", "mrenclave = [\"" + kEnclave + "\"]\n");
   auto r = RunCommand(Verify(q, "--sim-root " + dir_ + "/pki --policy " + allow));
   EXPECT_EQ(r.exit_code, 0) << r.out;
@@ -82,9 +83,9 @@ TEST_F(QuoteCli, PolicyIsASeparateStep) {
   EXPECT_THAT(r.out, HasSubstr("verification:  ok"));
   EXPECT_THAT(r.out, HasSubstr("policy: result is from the SIMULATED root"));
   // The policy can name the simulated root itself.
-  std::string by_key = WritePolicy("bykey.json", "{\"mrenclave\":[\"" + kEnclave +
-                                                     "\"],\"allow_simulation\":true,\"sim_root\":\"" +
-                                                     dir_ + "/pki\"}");
+  std::string by_key = WritePolicy(
+      "bykey.json", "{\"mrenclave\":[\"" + kEnclave +
+                        "\"],\"allow_simulation\":true,\"sim_root\":\"" + dir_ + "/pki\"}");
   r = RunCommand(Verify(q, "--policy " + by_key));
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
@@ -95,7 +96,8 @@ TEST_F(QuoteCli, StatusAndFailureKnobs) {
   EXPECT_EQ(r.exit_code, 0) << r.out;  // no policy: only Revoked fails
   EXPECT_THAT(r.out, HasSubstr("\"status\":\"OutOfDate\""));
   EXPECT_THAT(r.out, HasSubstr("INTEL-SA-00999"));
-  std::string p = WritePolicy("strict.toml", "mrenclave = [\"" + kEnclave + "\"]\nallow_simulation = true\n");
+  std::string p =
+      WritePolicy("strict.toml", "mrenclave = [\"" + kEnclave + "\"]\nallow_simulation = true\n");
   r = RunCommand(Verify(q, "--sim-root " + dir_ + "/pki --policy " + p));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("TCB status OutOfDate is not accepted"));
@@ -115,7 +117,10 @@ TEST_F(QuoteCli, SimFromSigstruct) {
                       "sigstruct-isv770.sig --report-data 00 -o " + out);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   r = RunCommand("shroud quote show " + out + " --json");
-  EXPECT_THAT(r.out, HasSubstr("\"mr_enclave\":\"969dbbc496aa210efce0937cdc78f6bc4585851d3b95e15286b7f1b1f514d2e9\""));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr(
+          "\"mr_enclave\":\"969dbbc496aa210efce0937cdc78f6bc4585851d3b95e15286b7f1b1f514d2e9\""));
   EXPECT_THAT(r.out, HasSubstr("\"isv_prod_id\":770"));
   EXPECT_THAT(r.out, HasSubstr("\"debug\":true"));
   EXPECT_THAT(r.out, HasSubstr("\"simulation_markers\":true"));

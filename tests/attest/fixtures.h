@@ -33,7 +33,8 @@ constexpr time_t kVectorATime = 1750400000;
 constexpr time_t kVectorBTime = 1735689600;
 
 inline CollateralBundle VectorACollateral() {
-  Result<CollateralBundle> b = ParseCollateralJson(ReadText("dcap-qvl-sample/sgx_quote_collateral.json"));
+  Result<CollateralBundle> b =
+      ParseCollateralJson(ReadText("dcap-qvl-sample/sgx_quote_collateral.json"));
   EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message());
   return b.ok() ? *b : CollateralBundle{};
 }

@@ -60,8 +60,8 @@ MaaConfig Config() {
 
 std::string Header(std::string alg = "RS256", std::string jku = std::string(kInstance) + "/certs",
                    std::string kid = "k1") {
-  return "{\"alg\":" + JsonQuote(alg) + ",\"jku\":" + JsonQuote(jku) + ",\"kid\":" + JsonQuote(kid) +
-         ",\"typ\":\"JWT\"}";
+  return "{\"alg\":" + JsonQuote(alg) + ",\"jku\":" + JsonQuote(jku) +
+         ",\"kid\":" + JsonQuote(kid) + ",\"typ\":\"JWT\"}";
 }
 
 std::string Payload(const std::string& extra = "", const std::string& drop = "") {
@@ -108,7 +108,8 @@ TEST(MaaRequest, BothApiVersions) {
             R"({"quote":"AQID_w","runtimeData":{"data":"a2V5","dataType":"Binary"}})");
   EXPECT_EQ(BuildMaaRequest(quote, data, MaaApiVersion::k2020_10_01, "n1"),
             R"({"Quote":"AQID_w","RuntimeData":{"Data":"a2V5","DataType":"Binary"},"Nonce":"n1"})");
-  EXPECT_EQ(MaaAttestUrl(kInstance), std::string(kInstance) + "/attest/SgxEnclave?api-version=2022-08-01");
+  EXPECT_EQ(MaaAttestUrl(kInstance),
+            std::string(kInstance) + "/attest/SgxEnclave?api-version=2022-08-01");
 }
 
 TEST(MaaToken, ValidTokenGivesTheClaims) {
@@ -124,14 +125,15 @@ TEST(MaaToken, ValidTokenGivesTheClaims) {
 TEST(MaaToken, RefusesOtherAlgorithms) {
   ExpectRejected(Sign(Header("none"), Payload()), "alg 'none' refused");
   ExpectRejected(Sign(Header("HS256"), Payload()), "alg 'HS256' refused");
-  std::string unsigned_token = Base64UrlEncode(AsBytes(Header("none"))) + "." +
-                               Base64UrlEncode(AsBytes(Payload())) + ".";
+  std::string unsigned_token =
+      Base64UrlEncode(AsBytes(Header("none"))) + "." + Base64UrlEncode(AsBytes(Payload())) + ".";
   ExpectRejected(unsigned_token, "refused");
 }
 
 TEST(MaaToken, JkuAndKidMustBeTheConfiguredInstances) {
   ExpectRejected(Sign(Header("RS256", "https://evil.example/certs"), Payload()), "jku");
-  ExpectRejected(Sign(Header("RS256", std::string(kInstance) + "/certs", "k2"), Payload()), "kid 'k2'");
+  ExpectRejected(Sign(Header("RS256", std::string(kInstance) + "/certs", "k2"), Payload()),
+                 "kid 'k2'");
 }
 
 TEST(MaaToken, SignatureMustVerify) {
@@ -173,8 +175,9 @@ TEST(MaaToken, MalformedTokens) {
 TEST(MaaToken, ClaimsMapIntoThePolicy) {
   Result<MaaClaims> c = ValidateMaaToken(Sign(Header(), Payload()), Config(), kNow);
   ASSERT_TRUE(c.ok());
-  Result<Policy> p = ParsePolicy("mrenclave = [\"" + std::string(64, '1') + "\"]\nruntime_data = \"" +
-                                 HexEncode(AsBytes("operator public key")) + "\"\n");
+  Result<Policy> p =
+      ParsePolicy("mrenclave = [\"" + std::string(64, '1') + "\"]\nruntime_data = \"" +
+                  HexEncode(AsBytes("operator public key")) + "\"\n");
   ASSERT_TRUE(p.ok()) << p.error().message();
   EXPECT_TRUE(CheckPolicy(*p, FromMaaClaims(*c)).ok());
   p->runtime_data = ToBytes("another key");
@@ -182,7 +185,8 @@ TEST(MaaToken, ClaimsMapIntoThePolicy) {
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.error().message(), HasSubstr("runtime data"));
   Result<MaaClaims> debug = ValidateMaaToken(
-      Sign(Header(), Payload("", "x-ms-sgx-is-debuggable").replace(1, 0, "\"x-ms-sgx-is-debuggable\":true,")),
+      Sign(Header(),
+           Payload("", "x-ms-sgx-is-debuggable").replace(1, 0, "\"x-ms-sgx-is-debuggable\":true,")),
       Config(), kNow);
   ASSERT_TRUE(debug.ok()) << debug.error().message();
   p->runtime_data.reset();

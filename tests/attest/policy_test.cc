@@ -65,9 +65,13 @@ TEST(Policy, TomlAndJsonReadTheSameKeys) {
 TEST(Policy, ParseErrorsNameTheKey) {
   EXPECT_THAT(ParsePolicy("allow_debug = true\n").error().message(), HasSubstr("names no enclave"));
   EXPECT_THAT(ParsePolicy("mrenclave = [\"12\"]\n").error().message(), HasSubstr("mrenclave"));
-  EXPECT_THAT(ParsePolicy("mrsigner = \"" + kSigner + "\"\n").error().message(), HasSubstr("isvprodid"));
-  EXPECT_THAT(ParsePolicy("mrenclave = [\"" + kEnclave + "\"]\naccepted_tcb_statuses = [\"Fine\"]\n")
-                  .error().message(), HasSubstr("Fine"));
+  EXPECT_THAT(ParsePolicy("mrsigner = \"" + kSigner + "\"\n").error().message(),
+              HasSubstr("isvprodid"));
+  EXPECT_THAT(
+      ParsePolicy("mrenclave = [\"" + kEnclave + "\"]\naccepted_tcb_statuses = [\"Fine\"]\n")
+          .error()
+          .message(),
+      HasSubstr("Fine"));
   EXPECT_THAT(ParsePolicy("mrenclave = [").error().message(), HasSubstr("TOML line 1"));
 }
 
@@ -97,7 +101,8 @@ TEST(Policy, DebugRejectedUnlessAllowed) {
   AttestedEnclave e = Good();
   e.debug = true;
   ExpectDenied(Parse("mrenclave = [\"" + kEnclave + "\"]\n"), e, "DEBUG");
-  EXPECT_TRUE(CheckPolicy(Parse("mrenclave = [\"" + kEnclave + "\"]\nallow_debug = true\n"), e).ok());
+  EXPECT_TRUE(
+      CheckPolicy(Parse("mrenclave = [\"" + kEnclave + "\"]\nallow_debug = true\n"), e).ok());
 }
 
 TEST(Policy, TcbStatuses) {
@@ -105,7 +110,8 @@ TEST(Policy, TcbStatuses) {
   AttestedEnclave e = Good();
   e.tcb_status = TcbStatus::kSwHardeningNeeded;
   ExpectDenied(p, e, "SWHardeningNeeded is not accepted");
-  p = Parse("mrenclave = [\"" + kEnclave + "\"]\naccepted_tcb_statuses = [\"Revoked\", \"SWHardeningNeeded\"]\n");
+  p = Parse("mrenclave = [\"" + kEnclave +
+            "\"]\naccepted_tcb_statuses = [\"Revoked\", \"SWHardeningNeeded\"]\n");
   EXPECT_TRUE(CheckPolicy(p, e).ok());
   e.tcb_status = TcbStatus::kRevoked;
   ExpectDenied(p, e, "Revoked is never accepted");
@@ -124,7 +130,8 @@ TEST(Policy, SimulationOnlyWhenAllowed) {
   e.trust_anchor = "simulation";
   e.anchor_kind = AnchorKind::kSimulation;
   ExpectDenied(Parse("mrenclave = [\"" + kEnclave + "\"]\n"), e, "SIMULATED root");
-  EXPECT_TRUE(CheckPolicy(Parse("mrenclave = [\"" + kEnclave + "\"]\nallow_simulation = true\n"), e).ok());
+  EXPECT_TRUE(
+      CheckPolicy(Parse("mrenclave = [\"" + kEnclave + "\"]\nallow_simulation = true\n"), e).ok());
   e = Good();
   e.trust_anchor = "custom-root:1234";
   e.anchor_kind = AnchorKind::kCustom;
@@ -132,11 +139,12 @@ TEST(Policy, SimulationOnlyWhenAllowed) {
 }
 
 TEST(Policy, EndToEndWithASimulatedQuote) {
-  Result<VerificationResult> r = testing::VerifySim(testing::SimQuote({}, testing::AppBody(true)),
-                                                    testing::SimBundle());
+  Result<VerificationResult> r =
+      testing::VerifySim(testing::SimQuote({}, testing::AppBody(true)), testing::SimBundle());
   ASSERT_TRUE(r.ok()) << r.error().message();
   std::string rd = HexEncode(testing::AppBody().report_data).substr(0, 64);
-  Policy p = Parse("mrenclave = [\"" + kEnclave + "\"]\nallow_simulation = true\nreport_data = \"" + rd + "\"\n");
+  Policy p = Parse("mrenclave = [\"" + kEnclave + "\"]\nallow_simulation = true\nreport_data = \"" +
+                   rd + "\"\n");
   ExpectDenied(p, FromVerification(*r), "DEBUG");
   p.allow_debug = true;
   EXPECT_TRUE(CheckPolicy(p, FromVerification(*r)).ok());

@@ -158,7 +158,8 @@ TEST(ReportBody, RoundTripsEveryByte) {
 TEST(PckExtension, IntelSampleCertificate) {
   Result<Quote> q = Quote::Parse(testing::ReadData("dcap-qvl-sample/sgx_quote"));
   ASSERT_TRUE(q.ok());
-  Result<std::vector<crypto::Certificate>> chain = crypto::Certificate::ChainFromPem(q->PckChainPem());
+  Result<std::vector<crypto::Certificate>> chain =
+      crypto::Certificate::ChainFromPem(q->PckChainPem());
   ASSERT_TRUE(chain.ok());
   Result<PckExtension> ext = PckExtensionFromCertificate((*chain)[0]);
   ASSERT_TRUE(ext.ok()) << ext.error().message();
@@ -186,7 +187,8 @@ TEST(PckExtension, RoundTripAndEveryTruncation) {
   EXPECT_EQ(back->pce_svn, 300);
   EXPECT_EQ(back->fmspc, e.fmspc);
   EXPECT_EQ(back->sgx_type, 1);
-  for (size_t n = 0; n < der.size(); n++) EXPECT_FALSE(ParsePckExtension(ByteSpan(der.data(), n)).ok());
+  for (size_t n = 0; n < der.size(); n++)
+    EXPECT_FALSE(ParsePckExtension(ByteSpan(der.data(), n)).ok());
   der.push_back(0);
   EXPECT_FALSE(ParsePckExtension(der).ok());
 }
@@ -201,9 +203,9 @@ TEST(Tcb, IsoTimes) {
 }
 
 TEST(Tcb, StatusNamesRoundTrip) {
-  for (const char* n : {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
-                        "ConfigurationAndSWHardeningNeeded", "OutOfDate",
-                        "OutOfDateConfigurationNeeded", "Revoked"}) {
+  for (const char* n :
+       {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+        "OutOfDate", "OutOfDateConfigurationNeeded", "Revoked"}) {
     Result<TcbStatus> s = ParseTcbStatus(n);
     ASSERT_TRUE(s.ok());
     EXPECT_EQ(TcbStatusName(*s), n);

@@ -41,8 +41,8 @@ inline ReportBody AppBody(bool debug = false) {
 }
 
 inline TrustAnchor SimAnchor() {
-  Result<TrustAnchor> a = MakeAnchor(SharedPki().root, AnchorKind::kSimulation,
-                                     std::string(kSimulationAnchorLabel));
+  Result<TrustAnchor> a =
+      MakeAnchor(SharedPki().root, AnchorKind::kSimulation, std::string(kSimulationAnchorLabel));
   EXPECT_TRUE(a.ok());
   return std::move(a).value();
 }

@@ -15,9 +15,9 @@ namespace uid2::attest {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::SimBundle;
 using testing::SimQuote;
+using ::testing::StartsWith;
 using testing::VerifySim;
 
 // ExpectFailure checks that verification fails in `check` with `detail` in the message.
@@ -66,13 +66,14 @@ TEST_P(EachStatus, TcbInfoV2GivesTheSameStatus) {
   EXPECT_EQ(r->status, GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Statuses, EachStatus,
-    ::testing::Values(TcbStatus::kUpToDate, TcbStatus::kSwHardeningNeeded,
-                      TcbStatus::kConfigurationNeeded,
-                      TcbStatus::kConfigurationAndSwHardeningNeeded, TcbStatus::kOutOfDate,
-                      TcbStatus::kOutOfDateConfigurationNeeded, TcbStatus::kRevoked),
-    [](const auto& info) { return std::string(TcbStatusName(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Statuses, EachStatus,
+                         ::testing::Values(TcbStatus::kUpToDate, TcbStatus::kSwHardeningNeeded,
+                                           TcbStatus::kConfigurationNeeded,
+                                           TcbStatus::kConfigurationAndSwHardeningNeeded,
+                                           TcbStatus::kOutOfDate,
+                                           TcbStatus::kOutOfDateConfigurationNeeded,
+                                           TcbStatus::kRevoked),
+                         [](const auto& info) { return std::string(TcbStatusName(info.param)); });
 
 struct Convergence {
   TcbStatus platform, qe, expected;
@@ -290,7 +291,8 @@ TEST(SimMatrix, FlippedByteInCrls) {
 }
 
 TEST(SimMatrix, DebugEnclaveVerifiesAndIsFlagged) {
-  Result<VerificationResult> r = VerifySim(SimQuote({}, testing::AppBody(/*debug=*/true)), SimBundle());
+  Result<VerificationResult> r =
+      VerifySim(SimQuote({}, testing::AppBody(/*debug=*/true)), SimBundle());
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_TRUE(r->body.debug());
   EXPECT_EQ(r->status, TcbStatus::kUpToDate);  // debug is a policy decision (policy_test.cc)
@@ -361,7 +363,8 @@ TEST(SimVsProduction, SimulationAnchorRequiresMarkersInTheQuote) {
   q.qe_mr_signer.fill(0x8C);
   SimCollateralOptions o;
   for (int i = 0; i < 32; i++) o.qe_identity_mrsigner += "8C";
-  ExpectFailure(VerifySim(SimQuote(q), SimBundle(o)), kCheckSimulationMarker, "without simulation markers");
+  ExpectFailure(VerifySim(SimQuote(q), SimBundle(o)), kCheckSimulationMarker,
+                "without simulation markers");
 }
 
 TEST(SimVsProduction, AnchorsRefuseTheWrongKindOfRoot) {

@@ -12,8 +12,8 @@
 namespace uid2::attest {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DataPath;
+using ::testing::HasSubstr;
 using testing::ReadData;
 using testing::ReadText;
 
@@ -24,7 +24,8 @@ TrustAnchor Intel() {
 }
 
 TrustAnchor QvlTestRoot() {
-  Result<crypto::Certificate> c = crypto::Certificate::FromPem(ReadText("intel-qvl-sample/trustedRootCaCert.pem"));
+  Result<crypto::Certificate> c =
+      crypto::Certificate::FromPem(ReadText("intel-qvl-sample/trustedRootCaCert.pem"));
   EXPECT_TRUE(c.ok());
   Result<TrustAnchor> a = CustomAnchor(*c, "intel-qvl-test-root");
   EXPECT_TRUE(a.ok());
@@ -57,9 +58,9 @@ TEST(VectorA, ParsesAsV3WithType5Chain) {
 }
 
 TEST(VectorA, ConfigurationAndSwHardeningNeededWithIntelRoot) {
-  Result<VerificationResult> r = VerifyQuote(ReadData("dcap-qvl-sample/sgx_quote"),
-                                             testing::VectorACollateral(), Intel(),
-                                             testing::kVectorATime);
+  Result<VerificationResult> r =
+      VerifyQuote(ReadData("dcap-qvl-sample/sgx_quote"), testing::VectorACollateral(), Intel(),
+                  testing::kVectorATime);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->status, TcbStatus::kConfigurationAndSwHardeningNeeded);
   EXPECT_EQ(r->platform_status, TcbStatus::kConfigurationAndSwHardeningNeeded);
@@ -83,9 +84,9 @@ TEST(VectorA, ExpiredTcbInfoIn2026) {
 }
 
 TEST(VectorA, RejectedUnderAnotherRoot) {
-  Result<VerificationResult> r = VerifyQuote(ReadData("dcap-qvl-sample/sgx_quote"),
-                                             testing::VectorACollateral(), QvlTestRoot(),
-                                             testing::kVectorATime);
+  Result<VerificationResult> r =
+      VerifyQuote(ReadData("dcap-qvl-sample/sgx_quote"), testing::VectorACollateral(),
+                  QvlTestRoot(), testing::kVectorATime);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kVerifyFailed);
 }
@@ -99,9 +100,9 @@ TEST(VectorB, ParsesAsV3WithType1) {
 }
 
 TEST(VectorB, UpToDateUnderItsTestRoot) {
-  Result<VerificationResult> r = VerifyQuote(ReadData("intel-qvl-sample/quote.dat"),
-                                             testing::VectorBCollateral(), QvlTestRoot(),
-                                             testing::kVectorBTime);
+  Result<VerificationResult> r =
+      VerifyQuote(ReadData("intel-qvl-sample/quote.dat"), testing::VectorBCollateral(),
+                  QvlTestRoot(), testing::kVectorBTime);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->status, TcbStatus::kUpToDate);
   EXPECT_EQ(r->qe_status, TcbStatus::kUpToDate);
@@ -112,9 +113,9 @@ TEST(VectorB, UpToDateUnderItsTestRoot) {
 }
 
 TEST(VectorB, RejectedUnderIntelRootByKeyNotName) {
-  Result<VerificationResult> r = VerifyQuote(ReadData("intel-qvl-sample/quote.dat"),
-                                             testing::VectorBCollateral(), Intel(),
-                                             testing::kVectorBTime);
+  Result<VerificationResult> r =
+      VerifyQuote(ReadData("intel-qvl-sample/quote.dat"), testing::VectorBCollateral(), Intel(),
+                  testing::kVectorBTime);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kVerifyFailed);
   // The first collateral item checked is the root CRL, signed by the test root's key.

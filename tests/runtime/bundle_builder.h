@@ -27,7 +27,8 @@ class TestBundle {
  public:
   TestBundle() {
     char tmpl[] = "/tmp/shroud-rt-test-XXXXXX";
-    root_ = mkdtemp(tmpl);
+    base_ = mkdtemp(tmpl);
+    root_ = base_ + "/root";
     fs::create_directories(root_ + "/gramine/app_files");
     fs::create_directories(root_ + "/usr/lib/x86_64-linux-gnu/gramine/sgx");
     fs::copy_file(std::string(UID2_SOURCE_DIR) + "/tests/data/runtime/libpal-standin.so",
@@ -35,7 +36,7 @@ class TestBundle {
   }
   ~TestBundle() {
     std::error_code ec;
-    fs::remove_all(root_, ec);
+    fs::remove_all(base_, ec);
   }
   const std::string& root() const { return root_; }
   std::string Path(const std::string& in_root) const { return root_ + in_root; }
@@ -84,6 +85,7 @@ class TestBundle {
   }
 
  private:
+  std::string base_;  // holds root/ and the tests' scratch files (Path("/../x"))
   std::string root_;
 };
 

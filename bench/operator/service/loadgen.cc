@@ -77,8 +77,15 @@ class Conn : public std::enable_shared_from_this<Conn> {
   Conn(net::io_context& ctx, tcp::endpoint ep, const Scenario& sc, std::string path,
        std::string bearer, std::atomic<bool>* stop, std::atomic<bool>* measuring, Stats* stats,
        uint64_t seed)
-      : stream_(ctx), ep_(ep), sc_(sc), path_(std::move(path)), bearer_(std::move(bearer)),
-        stop_(stop), measuring_(measuring), stats_(stats), rng_(seed) {}
+      : stream_(ctx),
+        ep_(ep),
+        sc_(sc),
+        path_(std::move(path)),
+        bearer_(std::move(bearer)),
+        stop_(stop),
+        measuring_(measuring),
+        stats_(stats),
+        rng_(seed) {}
 
   void Start() {
     stream_.async_connect(ep_, [self = shared_from_this()](beast::error_code ec) {
@@ -169,8 +176,8 @@ Result RunLoad(const Options& o, const Scenario& sc, uint16_t port, const std::s
   for (int t = 0; t < o.threads; ++t) ctxs.push_back(std::make_unique<net::io_context>(1));
   for (int c = 0; c < o.connections; ++c) {
     stats[c].latencies_us.reserve(1 << 16);
-    std::make_shared<Conn>(*ctxs[c % o.threads], ep, sc, path, bearer, &stop, &measuring,
-                           &stats[c], 0x9e3779b97f4a7c15ull * (c + 1))
+    std::make_shared<Conn>(*ctxs[c % o.threads], ep, sc, path, bearer, &stop, &measuring, &stats[c],
+                           0x9e3779b97f4a7c15ull * (c + 1))
         ->Start();
   }
   std::vector<std::thread> threads;
@@ -296,8 +303,8 @@ bool WriteStaticJson(const std::string& root, const std::string& name, size_t si
 
 void PrintRow(const Scenario& sc, const Result& r) {
   std::printf("%-9s %-8s %10.0f req/s  p50 %7.2f ms  p99 %7.2f ms  %8.0f B/resp  errors %llu",
-              sc.name.c_str(), r.target.c_str(), r.rps, r.p50_ms, r.p99_ms,
-              r.avg_response_bytes, static_cast<unsigned long long>(r.errors));
+              sc.name.c_str(), r.target.c_str(), r.rps, r.p50_ms, r.p99_ms, r.avg_response_bytes,
+              static_cast<unsigned long long>(r.errors));
   if (sc.identities_per_request > 1) {
     std::printf("  %.0f identities/s", r.rps * sc.identities_per_request);
   }
@@ -310,9 +317,9 @@ std::string JsonResult(const Scenario& sc, const Result& r) {
   std::snprintf(buf, sizeof buf,
                 R"({"scenario":"%s","target":"%s","rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,)"
                 R"("avg_response_bytes":%.0f,"ok":%llu,"errors":%llu,"identities_per_s":%.0f})",
-                sc.name.c_str(), r.target.c_str(), r.rps, r.p50_ms, r.p99_ms,
-                r.avg_response_bytes, static_cast<unsigned long long>(r.ok),
-                static_cast<unsigned long long>(r.errors), r.rps * sc.identities_per_request);
+                sc.name.c_str(), r.target.c_str(), r.rps, r.p50_ms, r.p99_ms, r.avg_response_bytes,
+                static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
+                r.rps * sc.identities_per_request);
   return buf;
 }
 
@@ -363,8 +370,9 @@ int main(int argc, char** argv) {
     Result ng = RunLoad(o, sc, o.nginx_port, "/" + sc.name + ".json", bearer, "nginx");
     if (o.json) {
       std::printf("%s\n", JsonResult(sc, ng).c_str());
-      std::printf(R"({"scenario":"%s","ratio_operator_to_nginx":%.3f})" "\n", sc.name.c_str(),
-                  ng.rps > 0 ? op.rps / ng.rps : 0.0);
+      std::printf(R"({"scenario":"%s","ratio_operator_to_nginx":%.3f})"
+                  "\n",
+                  sc.name.c_str(), ng.rps > 0 ? op.rps / ng.rps : 0.0);
     } else {
       PrintRow(sc, ng);
       std::printf("%-9s ratio    operator/nginx = %.1f%%\n", sc.name.c_str(),

@@ -78,9 +78,10 @@ int RunShow(const std::string& path) {
   std::printf("  isv_prod_id  %u\n  isv_svn      %u\n  attributes   %s%s\n", b.isv_prod_id,
               b.isv_svn, uid2::HexEncode(b.attributes).c_str(), b.debug() ? " (DEBUG)" : "");
   std::printf("  report_data  %s\n", uid2::HexEncode(b.report_data).c_str());
-  std::printf("  qe_svn %u, pce_svn %u, QE isv_svn %u, certification data type %u (%s, %zu bytes)\n",
-              p.header.qe_svn, p.header.pce_svn, p.qe_report.isv_svn, p.cert_data_type,
-              std::string(attest::CertDataTypeName(p.cert_data_type)).c_str(), p.cert_data.size());
+  std::printf(
+      "  qe_svn %u, pce_svn %u, QE isv_svn %u, certification data type %u (%s, %zu bytes)\n",
+      p.header.qe_svn, p.header.pce_svn, p.qe_report.isv_svn, p.cert_data_type,
+      std::string(attest::CertDataTypeName(p.cert_data_type)).c_str(), p.cert_data.size());
   return cli::kExitOk;
 }
 
@@ -143,8 +144,9 @@ int RunVerify(const VerifyOptions& o) {
     return cli::ReportError(Error(r.error()).Context("verification failed"));
   }
   if (r->anchor_kind == attest::AnchorKind::kSimulation) {
-    std::fprintf(stderr, "WARNING: verified under the SIMULATED root; this is not evidence of "
-                         "a genuine SGX platform\n");
+    std::fprintf(stderr,
+                 "WARNING: verified under the SIMULATED root; this is not evidence of "
+                 "a genuine SGX platform\n");
   }
   Status decision = uid2::Ok();
   if (policy) {
@@ -160,8 +162,9 @@ int RunVerify(const VerifyOptions& o) {
     cli::PrintJson(out + "}");
   } else {
     PrintResult(*r);
-    std::printf("verification:  ok\npolicy:        %s\n",
-                !policy ? "(none given)" : decision.ok() ? "ok" : "FAILED");
+    std::printf("verification:  ok\npolicy:        %s\n", !policy         ? "(none given)"
+                                                          : decision.ok() ? "ok"
+                                                                          : "FAILED");
   }
   if (!decision.ok()) {
     std::fprintf(stderr, "shroud: error: %s\n", decision.error().message().c_str());
@@ -196,7 +199,8 @@ int RunSimPkiInit(const SimPkiOptions& o) {
   if (cli::CurrentGlobals().json) {
     cli::PrintJson("{\"ok\":true,\"dir\":" + uid2::JsonQuote(o.dir) + "}");
   } else if (!cli::CurrentGlobals().quiet) {
-    std::printf("simulated SGX PKI written to %s (test material: never ship its keys)\n", o.dir.c_str());
+    std::printf("simulated SGX PKI written to %s (test material: never ship its keys)\n",
+                o.dir.c_str());
   }
   return cli::kExitOk;
 }
@@ -284,7 +288,8 @@ int RunSim(const SimOptions& o) {
   if (!co.ok()) return cli::ReportError(co.error());
   Result<attest::CollateralBundle> bundle = attest::SimulateCollateral(*pki, *co);
   if (!bundle.ok()) return cli::ReportError(bundle.error());
-  std::string collateral_path = o.collateral_out.empty() ? o.out + ".collateral.json" : o.collateral_out;
+  std::string collateral_path =
+      o.collateral_out.empty() ? o.out + ".collateral.json" : o.collateral_out;
   Status s = uid2::WriteFileAtomic(o.out, *quote);
   if (s.ok()) s = uid2::WriteFileAtomic(collateral_path, attest::CollateralToJson(*bundle));
   if (!s.ok()) return cli::ReportError(s.error());
@@ -336,15 +341,17 @@ int RunMaaVerify(const MaaOptions& o) {
     if (!s.ok()) return cli::ReportError(s.error());
   }
   if (cli::CurrentGlobals().json) {
-    cli::PrintJson("{\"ok\":true,\"mr_enclave\":" + uid2::JsonQuote(uid2::HexEncode(claims->mr_enclave)) +
-                   ",\"mr_signer\":" + uid2::JsonQuote(uid2::HexEncode(claims->mr_signer)) +
-                   ",\"product_id\":" + std::to_string(claims->product_id) +
-                   ",\"svn\":" + std::to_string(claims->svn) +
-                   ",\"is_debuggable\":" + (claims->is_debuggable ? "true" : "false") + "}");
+    cli::PrintJson(
+        "{\"ok\":true,\"mr_enclave\":" + uid2::JsonQuote(uid2::HexEncode(claims->mr_enclave)) +
+        ",\"mr_signer\":" + uid2::JsonQuote(uid2::HexEncode(claims->mr_signer)) +
+        ",\"product_id\":" + std::to_string(claims->product_id) +
+        ",\"svn\":" + std::to_string(claims->svn) +
+        ",\"is_debuggable\":" + (claims->is_debuggable ? "true" : "false") + "}");
   } else {
-    std::printf("MAA token valid (issuer %s)\nmr_enclave: %s\nproduct_id: %u svn: %u debuggable: %s\n",
-                claims->issuer.c_str(), uid2::HexEncode(claims->mr_enclave).c_str(),
-                claims->product_id, claims->svn, claims->is_debuggable ? "yes" : "no");
+    std::printf(
+        "MAA token valid (issuer %s)\nmr_enclave: %s\nproduct_id: %u svn: %u debuggable: %s\n",
+        claims->issuer.c_str(), uid2::HexEncode(claims->mr_enclave).c_str(), claims->product_id,
+        claims->svn, claims->is_debuggable ? "yes" : "no");
   }
   return cli::kExitOk;
 }
@@ -354,15 +361,17 @@ int RunMaaVerify(const MaaOptions& o) {
 void SetupVerify(CLI::App* v) {
   auto o = std::make_shared<VerifyOptions>();
   v->add_option("quote", o->quote, "Quote file (binary)")->required();
-  v->add_option("--collateral", o->collateral, "Collateral bundle JSON (docs/attestation.md)")->required();
+  v->add_option("--collateral", o->collateral, "Collateral bundle JSON (docs/attestation.md)")
+      ->required();
   v->add_option("--now", o->now, "Verification time, Unix seconds (default: the clock)");
   v->add_option("--policy", o->policy, "Policy file, TOML or JSON");
   v->add_option("--sim-root", o->sim_root, "Trust the SIMULATED root of this sim PKI directory");
   v->add_option("--root-ca", o->root_ca, "Trust this PEM root instead of Intel's (tests)");
-  cli::AddExamples(v,
-                   "  shroud quote verify q.bin --collateral c.json --now 1750400000\n"
-                   "  shroud quote verify q.bin --collateral c.json --policy policy.toml --json\n"
-                   "  shroud quote verify sim.bin --collateral sim.bin.collateral.json --sim-root pki/");
+  cli::AddExamples(
+      v,
+      "  shroud quote verify q.bin --collateral c.json --now 1750400000\n"
+      "  shroud quote verify q.bin --collateral c.json --policy policy.toml --json\n"
+      "  shroud quote verify sim.bin --collateral sim.bin.collateral.json --sim-root pki/");
   cli::OnRun(v, [o] { return RunVerify(*o); });
 }
 
@@ -377,45 +386,57 @@ void SetupSim(CLI::App* s) {
   s->add_flag("--debug", o->debug, "Set the DEBUG attribute");
   s->add_option("--report-data", o->report_data, "Report data, hex, up to 64 bytes")->required();
   s->add_option("-o,--output", o->out, "Quote output file")->required();
-  s->add_option("--collateral-out", o->collateral_out, "Collateral output (default <output>.collateral.json)");
+  s->add_option("--collateral-out", o->collateral_out,
+                "Collateral output (default <output>.collateral.json)");
   s->add_option("--now", o->now, "Collateral issue time, Unix seconds (default: the clock)");
   s->add_option("--tcb-status", o->tcb_status, "Status of the platform's TCB level");
   s->add_option("--qe-status", o->qe_status, "Status of the QE's level");
   s->add_option("--advisory", o->advisories, "Advisory ID on the platform level (repeatable)");
   s->add_flag("--no-matching-level", o->no_matching_level, "Every TCB level above the platform");
-  s->add_option("--revoke", o->revoke, "Revoke pck or pck-ca in the CRLs")->check(CLI::IsMember({"pck", "pck-ca"}));
+  s->add_option("--revoke", o->revoke, "Revoke pck or pck-ca in the CRLs")
+      ->check(CLI::IsMember({"pck", "pck-ca"}));
   s->add_option("--expire", o->expire, "Expire tcb-info, qe-identity, root-crl or pck-crl")
       ->check(CLI::IsMember({"tcb-info", "qe-identity", "root-crl", "pck-crl"}));
-  s->add_option("--tcb-info-fmspc", o->tcb_info_fmspc, "FMSPC written in TCB Info (mismatch tests)");
+  s->add_option("--tcb-info-fmspc", o->tcb_info_fmspc,
+                "FMSPC written in TCB Info (mismatch tests)");
   s->add_option("--tcb-info-pce-id", o->tcb_info_pce_id, "PCE-ID written in TCB Info");
   s->add_option("--quote-version", o->version, "3 (default), 4 or 5")->check(CLI::Range(3, 5));
-  s->add_option("--cert-type", o->cert_type, "Certification data type 1..5 (default 5)")->check(CLI::Range(1, 5));
+  s->add_option("--cert-type", o->cert_type, "Certification data type 1..5 (default 5)")
+      ->check(CLI::Range(1, 5));
   s->add_flag("--break-qe-binding", o->break_binding, "Wrong QE report_data (auth data mismatch)");
   cli::AddExamples(s,
                    "  shroud quote sim --pki pki --mrenclave $(printf 11%.0s {1..32}) \\\n"
                    "      --mrsigner $(printf 22%.0s {1..32}) --isvprodid 770 --isvsvn 2 \\\n"
                    "      --report-data 00 -o q.bin\n"
-                   "  shroud quote sim --pki pki --sig app.sig --report-data ab12 -o q.bin --tcb-status OutOfDate");
+                   "  shroud quote sim --pki pki --sig app.sig --report-data ab12 -o q.bin "
+                   "--tcb-status OutOfDate");
   cli::OnRun(s, [o] { return RunSim(*o); });
 }
 
 void SetupMaa(CLI::App& app) {
   auto o = std::make_shared<MaaOptions>();
-  CLI::App* req = app.add_subcommand("maa-request", "Print the MAA attest request body for a quote");
+  CLI::App* req =
+      app.add_subcommand("maa-request", "Print the MAA attest request body for a quote");
   req->add_option("quote", o->quote, "Quote file")->required();
-  req->add_option("--runtime-data", o->runtime_data, "Runtime data, hex (SHA-256 of it is in report_data)")->required();
+  req->add_option("--runtime-data", o->runtime_data,
+                  "Runtime data, hex (SHA-256 of it is in report_data)")
+      ->required();
   req->add_option("--api-version", o->api_version, "2022-08-01 (default) or 2020-10-01")
       ->check(CLI::IsMember({"2022-08-01", "2020-10-01"}));
   cli::AddExamples(req, "  shroud quote maa-request q.bin --runtime-data $(xxd -p -c0 key.der)");
   cli::OnRun(req, [o] { return RunMaaRequest(*o); });
   CLI::App* ver = app.add_subcommand("maa-verify", "Validate an MAA JWT and apply a policy");
   ver->add_option("token", o->token, "File holding the JWT")->required();
-  ver->add_option("--instance", o->instance, "MAA instance URL (issuer; jku = <instance>/certs)")->required();
-  ver->add_option("--jwks", o->jwks, "The instance's JWKS (GET <instance>/certs), a file")->required();
+  ver->add_option("--instance", o->instance, "MAA instance URL (issuer; jku = <instance>/certs)")
+      ->required();
+  ver->add_option("--jwks", o->jwks, "The instance's JWKS (GET <instance>/certs), a file")
+      ->required();
   ver->add_option("--now", o->now, "Time, Unix seconds (default: the clock)");
   ver->add_option("--skew", o->skew, "Allowed clock skew, seconds (default 60)");
   ver->add_option("--policy", o->policy, "Policy file, TOML or JSON");
-  cli::AddExamples(ver, "  shroud quote maa-verify token.jwt --instance https://x.attest.azure.net --jwks certs.json");
+  cli::AddExamples(ver,
+                   "  shroud quote maa-verify token.jwt --instance https://x.attest.azure.net "
+                   "--jwks certs.json");
   cli::OnRun(ver, [o] { return RunMaaVerify(*o); });
 }
 
@@ -444,12 +465,12 @@ void Setup(CLI::App& app, const cli::Globals&) {
   SetupMaa(app);
 }
 
-const cli::Registration kRegistration({
-    "quote", "DCAP quotes: show, verify, simulate; MAA tokens",
-    "  shroud quote sim-pki init pki\n"
-    "  shroud quote sim --pki pki --sig app.sig --report-data 00 -o q.bin\n"
-    "  shroud quote verify q.bin --collateral q.bin.collateral.json --sim-root pki\n"
-    "  shroud quote show q.bin --json",
-    Setup});
+const cli::Registration kRegistration(
+    {"quote", "DCAP quotes: show, verify, simulate; MAA tokens",
+     "  shroud quote sim-pki init pki\n"
+     "  shroud quote sim --pki pki --sig app.sig --report-data 00 -o q.bin\n"
+     "  shroud quote verify q.bin --collateral q.bin.collateral.json --sim-root pki\n"
+     "  shroud quote show q.bin --json",
+     Setup});
 
 }  // namespace

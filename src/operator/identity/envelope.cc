@@ -95,11 +95,9 @@ std::string_view EnvelopeErrorMessage(EnvelopeError e) {
 
 bool IsTimestampFresh(int64_t timestamp_ms, int64_t now_ms) {
   // Java: Duration.between(ts, now).toMinutes(): seconds floored, then truncated to minutes.
-  if ((now_ms > 0 && timestamp_ms < INT64_MIN + now_ms) ||
-      (now_ms < 0 && timestamp_ms > INT64_MAX + now_ms)) {
-    return false;  // the difference does not even fit in 64 bits
-  }
-  int64_t seconds = FloorDiv(now_ms - timestamp_ms, kMsPerSecond);
+  int64_t diff_ms;
+  if (__builtin_sub_overflow(now_ms, timestamp_ms, &diff_ms)) return false;  // ~292 My apart
+  int64_t seconds = FloorDiv(diff_ms, kMsPerSecond);
   int64_t minutes = seconds / 60;
   return minutes >= -kMaxDriftMinutes && minutes <= kMaxDriftMinutes;
 }

@@ -95,9 +95,12 @@ oi::KeyLookup KeyLookupFor(const store::Snapshot& snap) {
 
 oi::IdentityEnvironment EnvOf(const store::Snapshot& snap) {
   switch (snap.runtime_config().identity_environment) {
-    case store::IdentityEnvironment::kProd: return oi::IdentityEnvironment::kProd;
-    case store::IdentityEnvironment::kInteg: return oi::IdentityEnvironment::kInteg;
-    default: return oi::IdentityEnvironment::kTest;
+    case store::IdentityEnvironment::kProd:
+      return oi::IdentityEnvironment::kProd;
+    case store::IdentityEnvironment::kInteg:
+      return oi::IdentityEnvironment::kInteg;
+    default:
+      return oi::IdentityEnvironment::kTest;
   }
 }
 
@@ -138,8 +141,8 @@ Result<Mapped> MapFirstLevel(const store::Snapshot& snap, const oi::Sha256Value&
       auto prev = Derive(first_level, {}, b.previous_key, snap, scope, type, identity_v3, &ignored);
       if (prev.ok()) m.previous = *prev;
     } else if (!b.previous_salt.empty()) {
-      auto prev = Derive(first_level, b.previous_salt, {}, snap, scope, type, identity_v3,
-                         &ignored);
+      auto prev =
+          Derive(first_level, b.previous_salt, {}, snap, scope, type, identity_v3, &ignored);
       if (prev.ok()) m.previous = *prev;
     }
   }

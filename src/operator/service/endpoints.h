@@ -32,10 +32,10 @@ struct Reply {
   std::string message;    // kError
 
   static Reply Success(std::string body_json);
-  static Reply StatusOnly(std::string status);  // e.g. "optout", inside an encrypted 200
+  static Reply StatusOnly(std::string status);    // e.g. "optout", inside an encrypted 200
   static Reply ClientError(std::string message);  // 400 client_error
   static Reply Error(unsigned http, std::string status, std::string message);
-  static Reply Unauthorized();  // 401 {"status":"unauthorized"}
+  static Reply Unauthorized();                // 401 {"status":"unauthorized"}
   static Reply Unknown(std::string message);  // 500 unknown
 
   // Json renders {"status":...,"body":...} (success), {"status":...} (status only) or

@@ -53,8 +53,8 @@ MapOutcome MapOne(MapContext* ctx, oi::InputKind kind, std::string_view value, b
   if (special != oi::SpecialIdentity::kNeverOptedOut && ctx->optout.IsOptedOut(fl)) {
     return MapOutcome::kOptOut;
   }
-  auto mapped = MapFirstLevel(ctx->call.snap, fl, ctx->scope, type, ctx->identity_v3,
-                              want_previous, ctx->call.now_ms);
+  auto mapped = MapFirstLevel(ctx->call.snap, fl, ctx->scope, type, ctx->identity_v3, want_previous,
+                              ctx->call.now_ms);
   if (!mapped.ok()) return MapOutcome::kInvalid;
   *out = *mapped;
   return MapOutcome::kMapped;

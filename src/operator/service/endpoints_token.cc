@@ -175,10 +175,10 @@ Reply Endpoints::TokenRefresh(const Call& c, std::string_view inner_token) {
   }
   oi::SpecialIdentity special =
       SpecialByFirstLevel(token->type, token->first_level_hash, c.snap.first_level_salt());
-  bool opted_out = special == oi::SpecialIdentity::kAlwaysOptedOut ||
-                   special == oi::SpecialIdentity::kRefreshOptedOut ||
-                   (special != oi::SpecialIdentity::kNeverOptedOut &&
-                    OptedOut(token->first_level_hash));
+  bool opted_out =
+      special == oi::SpecialIdentity::kAlwaysOptedOut ||
+      special == oi::SpecialIdentity::kRefreshOptedOut ||
+      (special != oi::SpecialIdentity::kNeverOptedOut && OptedOut(token->first_level_hash));
   if (opted_out) {
     metrics_->TokenResponse(site, "refresh", "optout");
     return Reply::StatusOnly("optout");
@@ -211,9 +211,9 @@ Reply Endpoints::TokenValidate(const Call& c) {
   }
   oi::Sha256Value fl = oi::FirstLevelHash(in->bytes, c.snap.first_level_salt());
   auto mapped = MapFirstLevel(c.snap, fl, scope_, type, config_.identity_v3, false, c.now_ms);
-  bool match = mapped.ok() && token->raw_uid.size() == mapped->current.size &&
-               std::equal(token->raw_uid.begin(), token->raw_uid.end(),
-                          mapped->current.data.begin());
+  bool match =
+      mapped.ok() && token->raw_uid.size() == mapped->current.size &&
+      std::equal(token->raw_uid.begin(), token->raw_uid.end(), mapped->current.data.begin());
   metrics_->TokenValidate(site, match);
   return Reply::Success(match ? "true" : "false");
 }
@@ -240,7 +240,7 @@ Reply Endpoints::TokenLogout(const Call& c) {
 }
 
 Result<const crypto::EcKeyP256*> Endpoints::CstgKey(const store::Snapshot& snap,
-                                                     const store::ClientSideKeypair& kp) {
+                                                    const store::ClientSideKeypair& kp) {
   std::lock_guard lock(cstg_mu_);
   if (cstg_parts_ != snap.parts().client_side_keypairs) {
     cstg_keys_.clear();

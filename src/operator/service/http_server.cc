@@ -20,8 +20,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr size_t kHeaderLimit = 64 * 1024;
-constexpr std::string_view kBadRequestJson =
-    R"({"status":"client_error","message":"Bad request"})";
+constexpr std::string_view kBadRequestJson = R"({"status":"client_error","message":"Bad request"})";
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 constexpr size_t kLingerBytes = 4 << 20;
 
@@ -94,10 +93,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadHeader() {
     stream_.expires_after(impl_->options.request_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -157,7 +155,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return Reply(204, "", "", keep_alive, origin, true);
     }
     HttpResponse w;
-    impl_->handler(r, &w);
+    try {
+      impl_->handler(r, &w);
+    } catch (const std::exception& e) {
+      // Handlers return errors as values; this is the last-resort boundary (e.g. bad_alloc).
+      log::Error("http_handler_exception", {{"server", impl_->options.name}, {"what", e.what()}});
+      w = HttpResponse{500, "application/json",
+                       R"({"status":"unknown","message":"Internal error"})"};
+    }
     Reply(w.status, std::move(w.content_type), std::move(w.body), keep_alive, origin);
   }
 
@@ -172,9 +177,8 @@ class Session : public std::enable_shared_from_this<Session> {
       res_->set(http::field::access_control_allow_origin, origin.empty() ? "*" : origin);
       res_->set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
       res_->set(http::field::access_control_allow_headers,
-                preflight_headers_.empty()
-                    ? "Content-Type, Authorization, X-UID2-Client-Version"
-                    : preflight_headers_);
+                preflight_headers_.empty() ? "Content-Type, Authorization, X-UID2-Client-Version"
+                                           : preflight_headers_);
       res_->set(http::field::access_control_max_age, "86400");
     } else if (!origin.empty()) {
       res_->set(http::field::access_control_allow_origin, origin);

@@ -47,7 +47,7 @@ struct HttpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;  // 0: pick a free port (see HttpServer::port())
   int threads = 1;
-  size_t body_limit = 1 << 20;  // larger bodies get 413
+  size_t body_limit = 1 << 20;                        // larger bodies get 413
   std::chrono::milliseconds request_timeout{10'000};  // first byte to complete request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   std::string name = "api";                           // for logs

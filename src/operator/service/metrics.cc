@@ -107,9 +107,9 @@ void AppendSample(std::string* out, std::string_view name, const std::vector<std
 CounterFamily& MetricsRegistry::AddCounter(std::string name, std::string help,
                                            std::vector<std::string> labels) {
   std::lock_guard lock(mu_);
-  counters_.push_back(std::make_unique<CounterFamily>(
-      std::move(name), std::move(help), std::move(labels),
-      [] { return std::make_unique<Counter>(); }));
+  counters_.push_back(std::make_unique<CounterFamily>(std::move(name), std::move(help),
+                                                      std::move(labels),
+                                                      [] { return std::make_unique<Counter>(); }));
   order_.emplace_back(0, counters_.size() - 1);
   return *counters_.back();
 }
@@ -130,9 +130,9 @@ HistogramFamily& MetricsRegistry::AddHistogram(std::string name, std::string hel
   std::lock_guard lock(mu_);
   bounds_.push_back(std::make_unique<std::vector<double>>(std::move(bounds)));
   const std::vector<double>* b = bounds_.back().get();
-  histograms_.push_back(std::make_unique<HistogramFamily>(
-      std::move(name), std::move(help), std::move(labels),
-      [b] { return std::make_unique<Histogram>(b); }));
+  histograms_.push_back(
+      std::make_unique<HistogramFamily>(std::move(name), std::move(help), std::move(labels),
+                                        [b] { return std::make_unique<Histogram>(b); }));
   order_.emplace_back(2, histograms_.size() - 1);
   return *histograms_.back();
 }
@@ -167,8 +167,8 @@ std::string MetricsRegistry::Render() const {
         std::vector<uint64_t> cum = h->Cumulative();
         for (size_t i = 0; i < cum.size(); ++i) {
           std::string le = i < bounds.size() ? FormatValue(bounds[i]) : "+Inf";
-          AppendSample(&out, f.name() + "_bucket", f.labels(), values,
-                       static_cast<double>(cum[i]), "le", le);
+          AppendSample(&out, f.name() + "_bucket", f.labels(), values, static_cast<double>(cum[i]),
+                       "le", le);
         }
         AppendSample(&out, f.name() + "_sum", f.labels(), values, h->Sum());
         AppendSample(&out, f.name() + "_count", f.labels(), values,

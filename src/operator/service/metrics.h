@@ -116,8 +116,8 @@ class MetricsRegistry {
   // Counter names should end in _total (Prometheus convention); the name is used as given.
   CounterFamily& AddCounter(std::string name, std::string help, std::vector<std::string> labels);
   GaugeFamily& AddGauge(std::string name, std::string help, std::vector<std::string> labels);
-  HistogramFamily& AddHistogram(std::string name, std::string help,
-                                std::vector<std::string> labels, std::vector<double> bounds);
+  HistogramFamily& AddHistogram(std::string name, std::string help, std::vector<std::string> labels,
+                                std::vector<double> bounds);
 
   // A collector appends whole families (with # HELP / # TYPE lines) at render time, for values
   // owned elsewhere (store statistics). It must be thread-safe and must not throw.

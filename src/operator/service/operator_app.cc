@@ -114,9 +114,9 @@ int RunOperator(const OperatorFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  Result<store::OperatorConfig> config =
-      flags.config_file.empty() ? store::LoadOperatorConfigProfile(flags.profile)
-                                : store::LoadOperatorConfigFile(flags.config_file);
+  Result<store::OperatorConfig> config = flags.config_file.empty()
+                                             ? store::LoadOperatorConfigProfile(flags.profile)
+                                             : store::LoadOperatorConfigFile(flags.config_file);
   if (!config.ok()) return cli::ReportError(config.error());
   if (flags.address) config->listen_address = *flags.address;
   if (flags.port) {

@@ -62,9 +62,9 @@ struct OperatorFlags {
   std::string profile = "local";
   std::string config_file;  // overrides the profile
   std::optional<std::string> address;
-  std::optional<int> port;          // API port (port_offset still applies from config/env)
+  std::optional<int> port;  // API port (port_offset still applies from config/env)
   std::optional<int> metrics_port;
-  std::optional<int> threads;       // service_instances
+  std::optional<int> threads;  // service_instances
   std::optional<std::string> optout_dir;
 };
 

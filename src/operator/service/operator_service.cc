@@ -85,9 +85,8 @@ const RouteInfo* FindRoute(std::string_view path) {
   return nullptr;
 }
 
-OperatorService::OperatorService(const store::OperatorConfig& config,
-                                 store::StoreManager* stores, store::OptOutStore* optout,
-                                 ServiceMetrics* metrics, Clock clock)
+OperatorService::OperatorService(const store::OperatorConfig& config, store::StoreManager* stores,
+                                 store::OptOutStore* optout, ServiceMetrics* metrics, Clock clock)
     : config_(config),
       stores_(stores),
       metrics_(metrics),
@@ -133,30 +132,43 @@ void OperatorService::Handle(const HttpRequest& req, HttpResponse* res) {
   metrics_->HttpRequest(req.method, RouteName(route), res->status, secs);
 }
 
-void OperatorService::Dispatch(const RouteInfo& route, const HttpRequest& req,
-                               HttpResponse* res) {
+void OperatorService::Dispatch(const RouteInfo& route, const HttpRequest& req, HttpResponse* res) {
   std::shared_ptr<const store::Snapshot> snap = stores_->Current();
   int64_t now_ms = clock_();
   switch (route.route) {
-    case Route::kTokenRefresh: return HandleRefresh(*snap, req, now_ms, res);
-    case Route::kClientGenerate: return HandleClientGenerate(*snap, req, now_ms, res);
-    default: return HandleEnvelope(route, *snap, req, now_ms, res);
+    case Route::kTokenRefresh:
+      return HandleRefresh(*snap, req, now_ms, res);
+    case Route::kClientGenerate:
+      return HandleClientGenerate(*snap, req, now_ms, res);
+    default:
+      return HandleEnvelope(route, *snap, req, now_ms, res);
   }
 }
 
 Reply OperatorService::RunEndpoint(Route route, const Call& call) {
   switch (route) {
-    case Route::kTokenGenerate: return endpoints_.TokenGenerate(call);
-    case Route::kTokenValidate: return endpoints_.TokenValidate(call);
-    case Route::kTokenLogout: return endpoints_.TokenLogout(call);
-    case Route::kIdentityMapV2: return endpoints_.IdentityMapV2(call);
-    case Route::kIdentityMapV3: return endpoints_.IdentityMapV3(call);
-    case Route::kIdentityBuckets: return endpoints_.IdentityBuckets(call);
-    case Route::kKeySharing: return endpoints_.KeySharing(call);
-    case Route::kKeyBidstream: return endpoints_.KeyBidstream(call);
-    case Route::kKeyLatest: return endpoints_.KeyLatest(call);
-    case Route::kOptOutStatus: return endpoints_.OptOutStatus(call);
-    default: return Reply::Error(404, "client_error", "Resource not found");
+    case Route::kTokenGenerate:
+      return endpoints_.TokenGenerate(call);
+    case Route::kTokenValidate:
+      return endpoints_.TokenValidate(call);
+    case Route::kTokenLogout:
+      return endpoints_.TokenLogout(call);
+    case Route::kIdentityMapV2:
+      return endpoints_.IdentityMapV2(call);
+    case Route::kIdentityMapV3:
+      return endpoints_.IdentityMapV3(call);
+    case Route::kIdentityBuckets:
+      return endpoints_.IdentityBuckets(call);
+    case Route::kKeySharing:
+      return endpoints_.KeySharing(call);
+    case Route::kKeyBidstream:
+      return endpoints_.KeyBidstream(call);
+    case Route::kKeyLatest:
+      return endpoints_.KeyLatest(call);
+    case Route::kOptOutStatus:
+      return endpoints_.OptOutStatus(call);
+    default:
+      return Reply::Error(404, "client_error", "Resource not found");
   }
 }
 
@@ -171,9 +183,9 @@ void OperatorService::HandleEnvelope(const RouteInfo& route, const store::Snapsh
     if (!req.body.empty()) {
       auto parsed = ParseJson(req.body);
       if (!parsed.ok() || !parsed->IsObject()) {
-        return SetReply(Reply::ClientError(std::string(oi::EnvelopeErrorMessage(
-                            oi::EnvelopeError::kBadJson))),
-                        res);
+        return SetReply(
+            Reply::ClientError(std::string(oi::EnvelopeErrorMessage(oi::EnvelopeError::kBadJson))),
+            res);
       }
       doc = std::move(parsed).value();
     }
@@ -268,8 +280,7 @@ Reply OperatorService::HandleDecrypted(std::string_view path, const store::Clien
   if (!json.empty()) {
     auto parsed = ParseJson(json);
     if (!parsed.ok() || !parsed->IsObject()) {
-      return Reply::ClientError(
-          std::string(oi::EnvelopeErrorMessage(oi::EnvelopeError::kBadJson)));
+      return Reply::ClientError(std::string(oi::EnvelopeErrorMessage(oi::EnvelopeError::kBadJson)));
     }
     doc = std::move(parsed).value();
   }

@@ -5,7 +5,8 @@
 // for bad input: every malformed request gets the spec's 4xx status and message.
 //
 //   OperatorService service(config, stores, optout, &metrics);
-//   HttpServer::Start(options, [&](const HttpRequest& r, HttpResponse* w) { service.Handle(r, w); });
+//   HttpServer::Start(options, [&](const HttpRequest& r, HttpResponse* w) { service.Handle(r, w);
+//   });
 #pragma once
 
 #include <atomic>
@@ -70,8 +71,8 @@ class OperatorService {
 
  private:
   void Dispatch(const RouteInfo& route, const HttpRequest& req, HttpResponse* res);
-  void HandleEnvelope(const RouteInfo& route, const store::Snapshot& snap,
-                      const HttpRequest& req, int64_t now_ms, HttpResponse* res);
+  void HandleEnvelope(const RouteInfo& route, const store::Snapshot& snap, const HttpRequest& req,
+                      int64_t now_ms, HttpResponse* res);
   void HandleRefresh(const store::Snapshot& snap, const HttpRequest& req, int64_t now_ms,
                      HttpResponse* res);
   void HandleClientGenerate(const store::Snapshot& snap, const HttpRequest& req, int64_t now_ms,

@@ -17,8 +17,7 @@ const std::vector<double> kMapInputBounds = {1, 10, 100, 500, 1000, 2500, 5000, 
 
 std::string Site(int32_t site_id) { return std::to_string(site_id); }
 
-void Header(std::string* out, std::string_view name, std::string_view help,
-            std::string_view type) {
+void Header(std::string* out, std::string_view name, std::string_view help, std::string_view type) {
   out->append("# HELP ").append(name).append(" ").append(help).append("\n");
   out->append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
@@ -37,16 +36,16 @@ ServiceMetrics::ServiceMetrics() {
                                   {"site_id", "token_endpoint", "token_response_status"});
   token_validate_ =
       &r.AddCounter("uid2_token_validate_total", "Token validations", {"site_id", "result"});
-  refresh_duration_ = &r.AddHistogram("uid2_token_refresh_duration_seconds",
-                                      "Age of refresh tokens when refreshed", {"site_id"},
-                                      kRefreshAgeBounds);
-  refresh_served_ = &r.AddCounter("uid2_refresh_token_served_count_total",
-                                  "Refresh tokens issued", {"site_id"});
+  refresh_duration_ =
+      &r.AddHistogram("uid2_token_refresh_duration_seconds", "Age of refresh tokens when refreshed",
+                      {"site_id"}, kRefreshAgeBounds);
+  refresh_served_ =
+      &r.AddCounter("uid2_refresh_token_served_count_total", "Refresh tokens issued", {"site_id"});
   refresh_received_ = &r.AddCounter("uid2_refresh_token_received_count_total",
                                     "Refresh tokens received", {"site_id"});
-  map_inputs_ = &r.AddHistogram("uid2_operator_identity_map_inputs",
-                                "Identities per identity/map request", {"site_id", "api"},
-                                kMapInputBounds);
+  map_inputs_ =
+      &r.AddHistogram("uid2_operator_identity_map_inputs", "Identities per identity/map request",
+                      {"site_id", "api"}, kMapInputBounds);
   map_unmapped_ = &r.AddCounter("uid2_operator_identity_map_unmapped_total",
                                 "Identities not mapped", {"site_id", "reason"});
   raw_uid_version_ =
@@ -56,11 +55,10 @@ ServiceMetrics::ServiceMetrics() {
   http_requests_ = &r.AddCounter("vertx_http_server_requests_total", "HTTP requests",
                                  {"method", "route", "code"});
   http_time_ = &r.AddHistogram("vertx_http_server_response_time_seconds",
-                               "HTTP request processing time", {"method", "route"},
-                               kLatencyBounds);
+                               "HTTP request processing time", {"method", "route"}, kLatencyBounds);
   active_connections_ =
-      &r.AddGauge("vertx_http_server_active_connections", "Open HTTP connections", {}).With(
-          std::vector<std::string>{});
+      &r.AddGauge("vertx_http_server_active_connections", "Open HTTP connections", {})
+           .With(std::vector<std::string>{});
   r.AddGauge("app_status", "Application status (1 = running)", {"application_name", "status"})
       .With({"uid2-operator", "running"})
       .Set(1);
@@ -115,8 +113,8 @@ void ServiceMetrics::ClientSdkVersion(std::string_view version) {
 
 void ServiceMetrics::HttpRequest(std::string_view method, std::string_view route, unsigned code,
                                  double seconds) {
-  std::string m = (method == "GET" || method == "POST" || method == "OPTIONS") ? std::string(method)
-                                                                              : "other";
+  std::string m =
+      (method == "GET" || method == "POST" || method == "OPTIONS") ? std::string(method) : "other";
   http_requests_->With({m, std::string(route), std::to_string(code)}).Inc();
   http_time_->With({m, std::string(route)}).Observe(seconds);
 }
@@ -163,17 +161,16 @@ void ServiceMetrics::AddStoreCollectors(const store::StoreManager* stores,
       for (const auto& c : snap->parts().clients->all()) sites.insert(c.site_id);
       for (int32_t site : sites) {
         auto ks = snap->DefaultKeyset(site);
-        std::string status = !ks.ok()          ? "ambiguous"
-                             : *ks == nullptr  ? "no_default_keyset"
+        std::string status = !ks.ok()                                   ? "ambiguous"
+                             : *ks == nullptr                           ? "no_default_keyset"
                              : snap->ActiveKey((*ks)->keyset_id, now_s) ? "active"
                                                                         : "no_active_key";
-        Sample(out, "uid2_site_keyset_status", {"site_id", "status"}, {std::to_string(site), status},
-               1);
+        Sample(out, "uid2_site_keyset_status", {"site_id", "status"},
+               {std::to_string(site), status}, 1);
       }
       const store::SaltsData& salts = snap->salts();
       Header(out, "uid2_second_level_salt_buckets", "Salt buckets in the selected file", "gauge");
-      Sample(out, "uid2_second_level_salt_buckets", {}, {},
-             static_cast<double>(salts.set->size()));
+      Sample(out, "uid2_second_level_salt_buckets", {}, {}, static_cast<double>(salts.set->size()));
       Header(out, "uid2_second_level_salt_effective_ms", "Effective time of the salt file",
              "gauge");
       Sample(out, "uid2_second_level_salt_effective_ms", {}, {},

@@ -57,8 +57,7 @@ class ServiceMetrics {
   // ClientSdkVersion counts the X-UID2-Client-Version header; at most kMaxSdkVersions distinct
   // values are kept (later ones count as "other"), each at most 64 printable characters.
   void ClientSdkVersion(std::string_view version);
-  void HttpRequest(std::string_view method, std::string_view route, unsigned code,
-                   double seconds);
+  void HttpRequest(std::string_view method, std::string_view route, unsigned code, double seconds);
   void SetActiveConnections(int64_t n) { active_connections_->Set(static_cast<double>(n)); }
 
   // AddStoreCollectors renders store and opt-out statistics at scrape time. The pointers must

@@ -219,11 +219,12 @@ Result<std::vector<ServiceLink>> ParseServiceLinks(std::string_view json) {
 Result<RuntimeConfig> ParseRuntimeConfigMetadata(std::string_view json) {
   UID2_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(json));
   if (!doc.IsObject()) return Error::Invalid("metadata: expected a JSON object");
-  auto rc_it = doc.FindMember("runtime_config");
-  if (rc_it == doc.MemberEnd() || !rc_it->value.IsObject()) {
+  JsonFields top(doc, "field");
+  const rapidjson::Value* rc_value = top.Find("runtime_config");
+  if (!rc_value || !rc_value->IsObject()) {
     return Error::Invalid("field 'runtime_config': expected an object");
   }
-  JsonFields f(rc_it->value, "field");
+  JsonFields f(*rc_value, "field");
   RuntimeConfig rc;
   UID2_RETURN_IF_ERROR(
       f.ReqInt64("identity_token_expires_after_seconds", &rc.identity_token_expires_after_seconds));

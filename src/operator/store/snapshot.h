@@ -109,8 +109,8 @@ class Snapshot {
   // MasterKey / RefreshKey: active key of keyset -1 / -2; kNotFound error if none.
   Result<const KeysetKey*> MasterKey(int64_t now_s) const;
   Result<const KeysetKey*> RefreshKey(int64_t now_s) const;
-  // DefaultKeyset: the site's enabled+default keyset; nullptr if none. (A site with two is
-  // reported by SiteKey/DefaultKeysetId as kInvalid.)
+  // DefaultKeyset: the site's enabled+default keyset (for /v2/key/sharing's default_keyset_id);
+  // a null pointer if the site has none; kInvalid if it has two or more.
   Result<const Keyset*> DefaultKeyset(int32_t site_id) const;
   // SiteKey: active key of the site's enabled+default keyset; when the site has none (or it
   // has no active key), the active key of keyset 2 (site 2's). Errors: two default keysets

@@ -102,6 +102,11 @@ TEST(Envelope, TimestampWindowEdges) {
   EXPECT_FALSE(IsTimestampFresh(now + 119001, now));  // floors to -120 s
   EXPECT_FALSE(IsTimestampFresh(INT64_MIN, now));
   EXPECT_FALSE(IsTimestampFresh(INT64_MAX, -now));
+  // Fuzzer finding: the difference must not overflow (INT64_MIN + now was let through).
+  EXPECT_FALSE(IsTimestampFresh(INT64_MIN + now, now));
+  EXPECT_FALSE(IsTimestampFresh(INT64_MIN + now - 1, now));
+  EXPECT_FALSE(IsTimestampFresh(INT64_MAX, INT64_MIN));
+  EXPECT_FALSE(IsTimestampFresh(INT64_MIN, INT64_MAX));
   // And through the decoder, with a fresh envelope.
   std::array<uint8_t, 8> nonce{1, 2, 3, 4, 5, 6, 7, 8};
   std::string env = EncodeRequestEnvelope("{}", nonce, Secret(), now, BodyEncoding::kBase64Text);

@@ -107,15 +107,15 @@ TEST_F(ApiTest, RolesAreEnforcedPerEndpoint) {
     const TestClient* client;
     bool allowed;
   } cases[] = {
-      {"/v2/token/generate", &k124, true},   {"/v2/token/generate", &k126, false},
-      {"/v2/token/generate", &k123, false},  {"/v2/identity/map", &k126, true},
-      {"/v2/identity/map", &k124, false},    {"/v3/identity/map", &k125, true},
-      {"/v2/key/sharing", &k125, true},      {"/v2/key/sharing", &k123, true},
-      {"/v2/key/sharing", &k124, false},     {"/v2/key/sharing", &k126, false},
-      {"/v2/key/bidstream", &k123, true},    {"/v2/key/bidstream", &k125, false},
-      {"/v2/token/logout", &k127, true},     {"/v2/token/logout", &k124, false},
-      {"/v2/optout/status", &k126, true},    {"/v2/optout/status", &k124, false},
-      {"/v2/token/validate", &k127, false},  {"/v2/identity/buckets", &k127, false},
+      {"/v2/token/generate", &k124, true},  {"/v2/token/generate", &k126, false},
+      {"/v2/token/generate", &k123, false}, {"/v2/identity/map", &k126, true},
+      {"/v2/identity/map", &k124, false},   {"/v3/identity/map", &k125, true},
+      {"/v2/key/sharing", &k125, true},     {"/v2/key/sharing", &k123, true},
+      {"/v2/key/sharing", &k124, false},    {"/v2/key/sharing", &k126, false},
+      {"/v2/key/bidstream", &k123, true},   {"/v2/key/bidstream", &k125, false},
+      {"/v2/token/logout", &k127, true},    {"/v2/token/logout", &k124, false},
+      {"/v2/optout/status", &k126, true},   {"/v2/optout/status", &k124, false},
+      {"/v2/token/validate", &k127, false}, {"/v2/identity/buckets", &k127, false},
   };
   for (const Case& c : cases) {
     auto r = api_->V2(c.path, *c.client, R"({"email":"roles@example.com"})");
@@ -235,8 +235,8 @@ TEST_F(ApiTest, GenerateRefreshRoundTrip) {
   EXPECT_EQ(Str(r1.Body(), "refresh_token").size(), 388u);
   EXPECT_NE(Str(r1.Body(), "refresh_token"), Str(g.Body(), "refresh_token"));
   // The refreshed token refreshes again (its key is the new refresh_response_key).
-  auto r2 = api_->Refresh(Str(r1.Body(), "refresh_token"),
-                          Str(r1.Body(), "refresh_response_key"), k999.key);
+  auto r2 = api_->Refresh(Str(r1.Body(), "refresh_token"), Str(r1.Body(), "refresh_response_key"),
+                          k999.key);
   EXPECT_EQ(r2.Status(), "success") << r2.json;
 }
 
@@ -270,15 +270,15 @@ TEST_F(ApiTest, ValidateChecksIdentityAndTokenSite) {
   // validate them (spec §1, §7.10). The success case is ReloadTest.ValidateWithOwnSiteKey.
   auto g = Generate(k999, R"({"email":"validate@example.com"})");
   std::string token = Str(g.Body(), "advertising_token");
-  auto other_identity =
-      api_->V2("/v2/token/validate", k999, R"({"token":")" + token + R"(","email":"x@example.com"})");
+  auto other_identity = api_->V2("/v2/token/validate", k999,
+                                 R"({"token":")" + token + R"(","email":"x@example.com"})");
   EXPECT_EQ(other_identity.json, R"({"status":"success","body":false})");
   auto fallback = api_->V2("/v2/token/validate", k999,
                            R"({"token":")" + token + R"(","email":"validate@example.com"})");
   EXPECT_EQ(fallback.http, 400u);
   EXPECT_EQ(Str(fallback.doc, "message"), "Unauthorised to validate token");
-  auto bad = api_->V2("/v2/token/validate", k999,
-                      R"({"token":"AAAA","email":"validate@example.com"})");
+  auto bad =
+      api_->V2("/v2/token/validate", k999, R"({"token":"AAAA","email":"validate@example.com"})");
   EXPECT_EQ(bad.http, 400u);
   EXPECT_EQ(Str(bad.doc, "message"), "Invalid token");
   auto no_identity = api_->V2("/v2/token/validate", k999, R"({"token":")" + token + "\"}");
@@ -311,8 +311,8 @@ TEST_F(ApiTest, LogoutThenGenerateGivesOptOutAndStatusReportsIt) {
   EXPECT_EQ(Generate(k999, id).json, R"({"status":"optout"})");
   auto again = api_->V2("/v3/identity/map", k999, R"({"email":["logout-me@example.com"]})");
   EXPECT_EQ(Str(again.Body()["email"][0], "e"), "optout");
-  auto status = api_->V2("/v2/optout/status", k126,
-                         R"({"advertising_ids":[")" + uid + R"(","AAAA"]})");
+  auto status =
+      api_->V2("/v2/optout/status", k126, R"({"advertising_ids":[")" + uid + R"(","AAAA"]})");
   ASSERT_EQ(status.Status(), "success") << status.json;
   const auto& list = status.Body()["opted_out"];
   ASSERT_EQ(list.Size(), 1u);
@@ -341,9 +341,10 @@ TEST_F(ApiTest, OptOutStatusErrors) {
 // ---- identity map ----
 
 TEST_F(ApiTest, MapV3MatchesSpecVectorsInInputOrder) {
-  auto r = api_->V2("/v3/identity/map", k999,
-                    R"({"email":["test@example.com","User@Example.com","bad","optout@example.com"],)"
-                    R"("phone":["+12345678901"]})");
+  auto r =
+      api_->V2("/v3/identity/map", k999,
+               R"({"email":["test@example.com","User@Example.com","bad","optout@example.com"],)"
+               R"("phone":["+12345678901"]})");
   ASSERT_EQ(r.Status(), "success") << r.json;
   const auto& b = r.Body();
   for (const char* k : {"email", "email_hash", "phone", "phone_hash"}) {
@@ -402,9 +403,11 @@ TEST_F(ApiTest, BucketsSinceTimestamp) {
   EXPECT_EQ(ts.size(), 23u);
   EXPECT_EQ(ts[10], 'T');
   EXPECT_EQ(Str(all.Body()[0], "bucket_id")[0], 'b');
-  auto none = api_->V2("/v2/identity/buckets", k999, R"({"since_timestamp":"2200-01-01T00:00:00"})");
+  auto none =
+      api_->V2("/v2/identity/buckets", k999, R"({"since_timestamp":"2200-01-01T00:00:00"})");
   EXPECT_EQ(none.Body().Size(), 0u);
-  EXPECT_EQ(api_->V2("/v2/identity/buckets", k999, R"({"since_timestamp":"yesterday"})").http, 400u);
+  EXPECT_EQ(api_->V2("/v2/identity/buckets", k999, R"({"since_timestamp":"yesterday"})").http,
+            400u);
   EXPECT_EQ(api_->V2("/v2/identity/buckets", k999, "{}").http, 400u);
 }
 
@@ -494,9 +497,8 @@ CstgRequestParts MakeCstg(std::string_view inner_json, int64_t ts, std::string s
   Bytes iv(12, 7);
   auto ct = crypto::AesGcmEncrypt(out.shared, iv, AsBytes(inner_json), AsBytes(aad));
   out.body = R"({"payload":")" + Base64Encode(*ct) + R"(","iv":")" + Base64Encode(iv) +
-             R"(","public_key":")" + Base64Encode(mine->PublicSpkiDer()) +
-             R"(","timestamp":)" + std::to_string(ts) + R"(,"subscription_id":")" +
-             subscription + "\"}";
+             R"(","public_key":")" + Base64Encode(mine->PublicSpkiDer()) + R"(","timestamp":)" +
+             std::to_string(ts) + R"(,"subscription_id":")" + subscription + "\"}";
   return out;
 }
 

@@ -48,8 +48,8 @@ ApiReply Api::V2(std::string_view path, const TestClient& client, std::string_vi
   auto req = EncryptV2Request(secret, json, timestamp_ms ? timestamp_ms : NowMs());
   EXPECT_TRUE(req.ok());
   std::string body = binary ? std::string(AsChars(req->envelope)) : Base64Encode(req->envelope);
-  auto reply = http_.Post(path, client.key, body,
-                          binary ? "application/octet-stream" : "text/plain");
+  auto reply =
+      http_.Post(path, client.key, body, binary ? "application/octet-stream" : "text/plain");
   EXPECT_TRUE(reply.ok()) << (reply.ok() ? "" : reply.error().message());
   if (!reply.ok()) return out;
   out.http = reply->status;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/encoding.h"
+#include "crypto/hash.h"
 #include "operator/store/store_manager.h"
 #include "test_util.h"
 
@@ -235,6 +236,33 @@ TEST_F(DatasetTest, ServiceLinkCheck) {
   const ClientKey* c126 =
       snap_->FindClientByKey("UID2-C-L-126-GMP9tD.jn2o3vmXzn7vmKRlTT6BEUrPUaPJuQmDBdq38=");
   EXPECT_TRUE(snap_->CheckServiceLink(*c126, "unknown", kRoleMapper));  // no service
+}
+
+ClientKey MakeClient(std::string key_id, std::string_view key, int32_t site) {
+  ClientKey c;
+  c.key_id = std::move(key_id);
+  c.key_salt = Bytes(32, 7);
+  Bytes input = c.key_salt;
+  input.insert(input.end(), key.begin(), key.end());
+  auto d = crypto::Sha512(input);
+  c.key_hash.assign(d.begin(), d.end());
+  c.site_id = site;
+  return c;
+}
+
+TEST(ClientIndexTest, KeyIdPrefixAndClientsWithoutKeyId) {
+  ClientIndex index({MakeClient("AAAA", "AAAA-secret-1", 1), MakeClient("", "no-key-id-2", 2),
+                     MakeClient("AAAA", "AAAA-secret-3", 3),
+                     MakeClient("BBBBBB", "BBBBBB-secret-4", 4)});
+  ASSERT_NE(index.Find("AAAA-secret-1"), nullptr);
+  EXPECT_EQ(index.Find("AAAA-secret-1")->site_id, 1);
+  EXPECT_EQ(index.Find("AAAA-secret-3")->site_id, 3);  // two clients share a key_id
+  EXPECT_EQ(index.Find("BBBBBB-secret-4")->site_id, 4);
+  EXPECT_EQ(index.Find("no-key-id-2")->site_id, 2);  // linear path
+  EXPECT_EQ(index.Find("AAAA-secret-2"), nullptr);
+  EXPECT_EQ(index.Find("CCCC-secret-1"), nullptr);
+  // The hash is checked, not just the key_id.
+  EXPECT_EQ(index.Find("AAAA"), nullptr);
 }
 
 // Snapshots built from hand-made parts, for rules the dataset does not exercise.
