@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,7 +50,8 @@ int BenchSign(int repeat) {
     auto t0 = Clock::now();
     uid2::sgx::Measurement m = uid2::sgx::MeasureEnclave(uid2::AsBytes(manifest), pal, p).value();
     measure_s.push_back(Since(t0));
-    uid2::Bytes s = uid2::sgx::SignSigstruct(uid2::sgx::BuildUnsignedSigstruct(p, m, date), key).value();
+    uid2::Bytes s =
+        uid2::sgx::SignSigstruct(uid2::sgx::BuildUnsignedSigstruct(p, m, date), key).value();
     total_s.push_back(Since(t0));
     mr = uid2::HexEncode(m);
   }
@@ -57,12 +59,13 @@ int BenchSign(int repeat) {
   uid2::sgx::ElfImage elf = uid2::sgx::ParseElf64(pal).value();
   auto layout = uid2::sgx::ComputeLayout(uid2::sgx::kGramineV1_9, p, manifest.size(), elf).value();
   for (const auto& a : layout.areas) (a.measured ? measured_pages : free_pages) += a.size / 4096;
-  std::printf("measure+sign 4 GiB, 64 threads: median %.3f s (measure %.3f s, sign %.3f s) over %d "
-              "runs; goal < 1 s\n  %llu measured pages (EADD+16 EEXTEND), %llu free pages (EADD "
-              "only), mrenclave %s\n",
-              Median(total_s), Median(measure_s), Median(total_s) - Median(measure_s), repeat,
-              static_cast<unsigned long long>(measured_pages),
-              static_cast<unsigned long long>(free_pages), mr.c_str());
+  std::printf(
+      "measure+sign 4 GiB, 64 threads: median %.3f s (measure %.3f s, sign %.3f s) over %d "
+      "runs; goal < 1 s\n  %llu measured pages (EADD+16 EEXTEND), %llu free pages (EADD "
+      "only), mrenclave %s\n",
+      Median(total_s), Median(measure_s), Median(total_s) - Median(measure_s), repeat,
+      static_cast<unsigned long long>(measured_pages), static_cast<unsigned long long>(free_pages),
+      mr.c_str());
   return 0;
 }
 
@@ -114,10 +117,11 @@ int BenchHash(const std::string& tmp, uint64_t tree_mib, int repeat) {
   }
   double mib = double(bytes) / (1 << 20);
   double ours_tp = mib / Median(ours), floor_tp = mib / Median(floor);
-  std::printf("hash %zu files, %.0f MiB, %u threads: shroud %.0f MiB/s (%.3f s), sha256sum -P%u "
-              "floor %.0f MiB/s (%.3f s); ratio %.2fx (goal >= 0.90)\n",
-              files.size(), mib, threads, ours_tp, Median(ours), threads, floor_tp, Median(floor),
-              ours_tp / floor_tp);
+  std::printf(
+      "hash %zu files, %.0f MiB, %u threads: shroud %.0f MiB/s (%.3f s), sha256sum -P%u "
+      "floor %.0f MiB/s (%.3f s); ratio %.2fx (goal >= 0.90)\n",
+      files.size(), mib, threads, ours_tp, Median(ours), threads, floor_tp, Median(floor),
+      ours_tp / floor_tp);
   (void)std::system(("rm -rf " + dir).c_str());
   return 0;
 }
@@ -131,11 +135,19 @@ int main(int argc, char** argv) {
   std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
-    if (a == "--tree-mib" && i + 1 < argc) tree_mib = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--tmp" && i + 1 < argc) tmp = argv[++i];
-    else if (a == "--repeat" && i + 1 < argc) repeat = std::atoi(argv[++i]);
-    else if (a == "--skip-hash") skip_hash = true;
-    else return std::fprintf(stderr, "usage: sgx_sign_bench [--tree-mib N] [--tmp DIR] [--repeat N] [--skip-hash]\n"), 2;
+    if (a == "--tree-mib" && i + 1 < argc)
+      tree_mib = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--tmp" && i + 1 < argc)
+      tmp = argv[++i];
+    else if (a == "--repeat" && i + 1 < argc)
+      repeat = std::atoi(argv[++i]);
+    else if (a == "--skip-hash")
+      skip_hash = true;
+    else
+      return std::fprintf(
+                 stderr,
+                 "usage: sgx_sign_bench [--tree-mib N] [--tmp DIR] [--repeat N] [--skip-hash]\n"),
+             2;
   }
   if (BenchSign(std::max(repeat, 1)) != 0) return 1;
   return skip_hash ? 0 : BenchHash(tmp, tree_mib, std::max(repeat, 1));

@@ -22,7 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 void Check(const uid2::Status& s, const char* what) {
   if (!s.ok()) {
@@ -36,7 +38,8 @@ uint64_t CopyFiles(const std::string& src, const std::string& dst, uint64_t limi
   uint64_t total = 0;
   size_t n = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(src, fs::directory_options::skip_permission_denied, ec);
+  for (auto it =
+           fs::recursive_directory_iterator(src, fs::directory_options::skip_permission_denied, ec);
        it != fs::end(it) && total < limit; it.increment(ec)) {
     if (ec || !it->is_regular_file(ec) || it->is_symlink(ec)) continue;
     uint64_t size = it->file_size(ec);
@@ -62,7 +65,8 @@ int main(int argc, char** argv) {
   uint64_t bytes = CopyFiles(source, tree, mib << 20);
   Check(uid2::oci::MakeDirs(tree + "/usr/bin"), "mkdir");
   Check(uid2::WriteFileAtomic(tree + "/usr/bin/app", std::string_view("#!/bin/sh\n"), 0755), "app");
-  std::string pal = std::string(UID2_SOURCE_DIR) + "/tests/data/gramine-sign/01-defaults-nondebug/libpal.so";
+  std::string pal =
+      std::string(UID2_SOURCE_DIR) + "/tests/data/gramine-sign/01-defaults-nondebug/libpal.so";
   Check(uid2::oci::MakeDirs(engine + "/usr/lib/x86_64-linux-gnu/gramine/sgx"), "mkdir");
   fs::copy_file(pal, engine + "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so");
   uid2::oci::RuntimeConfig rc;
@@ -92,7 +96,8 @@ int main(int argc, char** argv) {
   double floor_s = Since(t);
   double floor_mbs = double(bytes) / (1 << 20) / floor_s;
 
-  std::printf("shield end-to-end: %.2f s (read image, unpack, hash, write image)\n", r->total_seconds);
+  std::printf("shield end-to-end: %.2f s (read image, unpack, hash, write image)\n",
+              r->total_seconds);
   std::printf("trusted-file hashing: %zu files, %.1f MiB in %.2f s = %.0f MiB/s\n",
               r->trusted_files, double(r->trusted_bytes) / (1 << 20), r->hash_seconds, shield_mbs);
   std::printf("floor sha256sum -P%u: %.1f MiB in %.2f s = %.0f MiB/s\n", cores,

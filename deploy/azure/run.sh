@@ -18,7 +18,8 @@ if [ "${1:-}" = --docker ]; then
   echo "$line" >&2
   eval "exec $line"
 fi
-run_dir="$(mktemp -d)"
+run_dir="$out/run"            # a fresh copy of the bundle each time
+rm -rf "$run_dir" && mkdir -p "$run_dir"
 tar -C "$run_dir" -xzf "$out/uid2-operator/uid2-operator.tar.gz"
 cd "$run_dir/uid2-operator"
 exec "$shroud" run "$@"

@@ -75,14 +75,24 @@ Status VerifyLeafUnderPreparedCa(const crypto::Certificate& leaf,
   return Ok();
 }
 
-Result<crypto::Certificate> VerifyPckChain(const Quote& quote, const PreparedCollateral::State& st,
-                                           time_t now) {
+Result<std::shared_ptr<const VerifiedPck>> VerifyPckChain(const Quote& quote,
+                                                          const PreparedCollateral::State& st,
+                                                          time_t now) {
+  std::string pem = quote.PckChainPem();
+  std::shared_ptr<const VerifiedPck> cached = pem.empty() ? nullptr : st.cache.FindChain(pem);
+  if (cached) {
+    if (now < cached->leaf.NotBefore() || now > cached->leaf.NotAfter()) {
+      return Fail(kCheckPckChain, "PCK certificate valid " + FormatIsoTime(cached->leaf.NotBefore()) +
+                                      " .. " + FormatIsoTime(cached->leaf.NotAfter()) + ", not at " +
+                                      FormatIsoTime(now));
+    }
+    return cached;
+  }
   UID2_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, LoadPckChain(quote, st));
   const crypto::Certificate& leaf = chain[0];
   const crypto::Certificate& ca = chain[1];
   if (chain[2].PublicKeySpkiDer() != st.anchor->spki) {
-    return Fail(kCheckPckChain,
-                "the chain's root key is not the pinned root '" + st.anchor->label + "'");
+    return Fail(kCheckPckChain, "the chain's root key is not the pinned root '" + st.anchor->label + "'");
   }
   if (CommonName(leaf).find("SGX PCK Certificate") == std::string::npos) {
     return Fail(kCheckPckChain, "leaf '" + leaf.SubjectName() + "' is not an SGX PCK Certificate");
@@ -92,10 +102,10 @@ Result<crypto::Certificate> VerifyPckChain(const Quote& quote, const PreparedCol
   }
   if (st.pck_crl->IssuerName() != leaf.IssuerName()) {
     return Fail(kCheckPckCrl, "issued by '" + st.pck_crl->IssuerName() +
-                                  "' but the PCK certificate's issuer is '" + leaf.IssuerName() +
-                                  "'");
+                                  "' but the PCK certificate's issuer is '" + leaf.IssuerName() + "'");
   }
-  if (ca.Der() == st.pck_ca_der) {
+  bool prepared_ca = ca.Der() == st.pck_ca_der;
+  if (prepared_ca) {
     UID2_RETURN_IF_ERROR(VerifyLeafUnderPreparedCa(leaf, st, now));
   } else {
     crypto::ChainCheck cc;
@@ -108,7 +118,16 @@ Result<crypto::Certificate> VerifyPckChain(const Quote& quote, const PreparedCol
     Status s = crypto::VerifyChain(cc);
     if (!s.ok()) return Fail(kCheckPckChain, s.error().message());
   }
-  return chain[0].Clone();
+  Result<PckExtension> ext = PckExtensionFromCertificate(leaf);
+  if (!ext.ok()) return Fail(kCheckPckExtension, ext.error().message());
+  Result<crypto::EcKeyP256> key = crypto::EcKeyP256::FromPublicSpkiDer(leaf.PublicKeySpkiDer());
+  if (!key.ok()) return Fail(kCheckQeReportSignature, "PCK key: " + key.error().message());
+  auto verified = std::make_shared<const VerifiedPck>(
+      VerifiedPck{leaf.Clone(), std::move(key).value(), *ext});
+  // Only chains through the prepared CA are cached: their every other check is fixed by the
+  // (immutable) collateral.
+  if (prepared_ca && !pem.empty()) st.cache.AddChain(pem, verified);
+  return verified;
 }
 
 Status CheckQe(const Quote& quote, const QeIdentity& id, TcbStatus* status,
@@ -153,11 +172,9 @@ Status CheckQe(const Quote& quote, const QeIdentity& id, TcbStatus* status,
                                          " is below every QE Identity TCB level (not supported)");
 }
 
-Status CheckSignatures(const Quote& quote, const crypto::Certificate& leaf) {
+Status CheckSignatures(const Quote& quote, const crypto::EcKeyP256& pck_key) {
   const QuoteParts& p = quote.parts();
-  Result<crypto::EcKeyP256> pck_key = crypto::EcKeyP256::FromPublicSpkiDer(leaf.PublicKeySpkiDer());
-  if (!pck_key.ok()) return Fail(kCheckQeReportSignature, pck_key.error().message());
-  if (!pck_key->VerifySha256Raw(p.qe_report_bytes, p.qe_report_signature).ok()) {
+  if (!pck_key.VerifySha256Raw(p.qe_report_bytes, p.qe_report_signature).ok()) {
     return Fail(kCheckQeReportSignature, "QE report signature does not verify under the PCK key");
   }
   crypto::Sha256Hasher h;
@@ -170,10 +187,15 @@ Status CheckSignatures(const Quote& quote, const crypto::Certificate& leaf) {
   return Ok();
 }
 
-Status CheckIsvSignature(const Quote& quote) {
+Status CheckIsvSignature(const Quote& quote, const PckCache& cache) {
   const QuoteParts& p = quote.parts();
-  Result<crypto::EcKeyP256> ak = crypto::EcKeyP256::FromPublicRaw(p.attestation_key);
-  if (!ak.ok()) return Fail(kCheckIsvSignature, "attestation key: " + ak.error().message());
+  std::shared_ptr<const crypto::EcKeyP256> ak = cache.FindKey(p.attestation_key);
+  if (!ak) {
+    Result<crypto::EcKeyP256> key = crypto::EcKeyP256::FromPublicRaw(p.attestation_key);
+    if (!key.ok()) return Fail(kCheckIsvSignature, "attestation key: " + key.error().message());
+    ak = std::make_shared<const crypto::EcKeyP256>(std::move(key).value());
+    cache.AddKey(p.attestation_key, ak);
+  }
   if (!ak->VerifySha256Raw(p.signed_bytes, p.isv_signature).ok()) {
     return Fail(kCheckIsvSignature,
                 "ISV report signature does not verify under the attestation key");
@@ -207,6 +229,30 @@ Status CheckMarkers(const Quote& quote, const TrustAnchor& anchor) {
 
 }  // namespace
 
+std::shared_ptr<const VerifiedPck> PckCache::FindChain(const std::string& pem) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = chains_.find(pem);
+  return it == chains_.end() ? nullptr : it->second;
+}
+
+void PckCache::AddChain(const std::string& pem, std::shared_ptr<const VerifiedPck> v) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (chains_.size() >= kMaxEntries) chains_.clear();
+  chains_.emplace(pem, std::move(v));
+}
+
+std::shared_ptr<const crypto::EcKeyP256> PckCache::FindKey(ByteSpan raw) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = keys_.find(std::string(AsChars(raw)));
+  return it == keys_.end() ? nullptr : it->second;
+}
+
+void PckCache::AddKey(ByteSpan raw, std::shared_ptr<const crypto::EcKeyP256> key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (keys_.size() >= kMaxEntries) keys_.clear();
+  keys_.emplace(std::string(AsChars(raw)), std::move(key));
+}
+
 bool HasSimulationMarkers(const Quote& quote) {
   const auto& ud = quote.header().user_data;
   bool user_data = std::equal(kSimUserData.begin(), kSimUserData.end(), ud.begin());
@@ -217,11 +263,9 @@ Result<VerificationResult> VerifyQuote(const Quote& quote, const PreparedCollate
                                        time_t now) {
   const PreparedCollateral::State& st = collateral.state();
   UID2_RETURN_IF_ERROR(CheckWindows(st.windows, now));
-  UID2_ASSIGN_OR_RETURN(crypto::Certificate leaf, VerifyPckChain(quote, st, now));
+  UID2_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedPck> pck, VerifyPckChain(quote, st, now));
   VerificationResult r;
-  Result<PckExtension> pck = PckExtensionFromCertificate(leaf);
-  if (!pck.ok()) return Fail(kCheckPckExtension, pck.error().message());
-  r.pck = *pck;
+  r.pck = pck->extension;
   if (st.tcb_info.fmspc != r.pck.fmspc) {
     return Fail(kCheckTcbInfo, "FMSPC " + HexEncode(st.tcb_info.fmspc) +
                                    " does not match the PCK certificate's " +
@@ -232,10 +276,10 @@ Result<VerificationResult> VerifyQuote(const Quote& quote, const PreparedCollate
                                    " does not match the PCK certificate's " +
                                    HexEncode(r.pck.pce_id));
   }
-  UID2_RETURN_IF_ERROR(CheckSignatures(quote, leaf));
+  UID2_RETURN_IF_ERROR(CheckSignatures(quote, pck->key));
   std::vector<std::string> advisories;
   UID2_RETURN_IF_ERROR(CheckQe(quote, st.qe_identity, &r.qe_status, &advisories));
-  UID2_RETURN_IF_ERROR(CheckIsvSignature(quote));
+  UID2_RETURN_IF_ERROR(CheckIsvSignature(quote, st.cache));
   UID2_ASSIGN_OR_RETURN(const TcbLevel* level, MatchTcbLevel(st.tcb_info, r.pck));
   UID2_RETURN_IF_ERROR(CheckMarkers(quote, *st.anchor));
   r.platform_status = level->status;

@@ -41,7 +41,7 @@ struct K8sOptions {
   std::vector<SecretEnv> env_from_secret;
   std::string health_path;  // liveness/readiness httpGet path; needs a port
   std::string service_type = "ClusterIP";
-  bool mount_aesmd = true;  // hostPath /var/run/aesmd for DCAP quoting through aesmd
+  bool mount_aesmd = true;        // hostPath /var/run/aesmd for DCAP quoting through aesmd
   std::vector<std::string> args;  // container args (ignored by a trusted-argv enclave)
 };
 
@@ -52,7 +52,7 @@ Result<std::string> GenerateK8s(const K8sOptions& o);
 struct DockerOptions {
   std::string image;
   std::string name;
-  std::vector<int> ports;  // published as -p P:P
+  std::vector<int> ports;                                // published as -p P:P
   std::vector<std::pair<std::string, std::string>> env;  // -e K=V
   std::vector<std::string> env_from_host;                // -e NAME (value from the caller)
   bool legacy_devices = false;  // /dev/sgx/enclave, /dev/sgx/provision (out-of-tree driver)

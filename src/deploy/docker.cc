@@ -45,7 +45,8 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
     if (!out.empty()) out += ' ';
     bool plain = !a.empty();
     for (char c : a) {
-      plain = plain && (isalnum(static_cast<unsigned char>(c)) || std::string_view("/_-.:=,@+%").find(c) != std::string_view::npos);
+      plain = plain && (isalnum(static_cast<unsigned char>(c)) ||
+                        std::string_view("/_-.:=,@+%").find(c) != std::string_view::npos);
     }
     if (plain) {
       out += a;

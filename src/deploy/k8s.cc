@@ -17,7 +17,8 @@ std::string Q(std::string_view s) { return JsonQuote(s); }
 Status Validate(const K8sOptions& o) {
   if (o.image.empty()) return Error::Invalid("--image is required");
   UID2_RETURN_IF_ERROR(CheckDnsLabel("--name", o.name));
-  if (!o.namespace_name.empty()) UID2_RETURN_IF_ERROR(CheckDnsLabel("--namespace", o.namespace_name));
+  if (!o.namespace_name.empty())
+    UID2_RETURN_IF_ERROR(CheckDnsLabel("--namespace", o.namespace_name));
   if (o.kind != "deployment" && o.kind != "job") {
     return Error::Invalid("--kind '" + o.kind + "': expected deployment or job");
   }
@@ -68,7 +69,8 @@ void PodSpec(std::ostream& y, const K8sOptions& o, const std::string& in) {
   }
   if (!o.env.empty() || !o.env_from_secret.empty()) {
     y << c << "env:\n";
-    for (const auto& [k, v] : o.env) y << c << "- name: " << Q(k) << "\n" << c << "  value: " << Q(v) << "\n";
+    for (const auto& [k, v] : o.env)
+      y << c << "- name: " << Q(k) << "\n" << c << "  value: " << Q(v) << "\n";
     for (const auto& s : o.env_from_secret) {
       y << c << "- name: " << Q(s.env) << "\n"
         << c << "  valueFrom:\n"
@@ -117,8 +119,8 @@ Result<std::string> GenerateK8s(const K8sOptions& o) {
   }
   y << "apiVersion: apps/v1\nkind: Deployment\n";
   Metadata(y, o, "");
-  y << "spec:\n  replicas: " << o.replicas << "\n  selector:\n    matchLabels:\n      app: "
-    << Q(o.name) << "\n  template:\n";
+  y << "spec:\n  replicas: " << o.replicas
+    << "\n  selector:\n    matchLabels:\n      app: " << Q(o.name) << "\n  template:\n";
   Metadata(y, o, "    ");
   y << "    spec:\n";
   PodSpec(y, o, "      ");

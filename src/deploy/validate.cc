@@ -23,7 +23,8 @@ Status CheckEnvName(std::string_view name) {
   for (char c : name) {
     ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
   }
-  if (!ok) return Error::Invalid("environment variable name '" + std::string(name) + "' is invalid");
+  if (!ok)
+    return Error::Invalid("environment variable name '" + std::string(name) + "' is invalid");
   return Ok();
 }
 
@@ -52,12 +53,14 @@ Result<SecretEnv> ParseSecretEnv(std::string_view text) {
       eq == colon + 1 || eq + 1 == text.size()) {
     return Error::Invalid("--env-from-secret '" + std::string(text) + "': expected SECRET:KEY=ENV");
   }
-  SecretEnv s{std::string(text.substr(0, colon)), std::string(text.substr(colon + 1, eq - colon - 1)),
+  SecretEnv s{std::string(text.substr(0, colon)),
+              std::string(text.substr(colon + 1, eq - colon - 1)),
               std::string(text.substr(eq + 1))};
   UID2_RETURN_IF_ERROR(CheckDnsLabel("secret name", s.secret));
   for (char c : s.key) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return Error::Invalid("secret key '" + s.key + "' may hold only a-z, A-Z, 0-9, '-', '_', '.'");
+      return Error::Invalid("secret key '" + s.key +
+                            "' may hold only a-z, A-Z, 0-9, '-', '_', '.'");
     }
   }
   UID2_RETURN_IF_ERROR(CheckEnvName(s.env));

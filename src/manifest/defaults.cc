@@ -83,10 +83,20 @@ Result<uint64_t> ParseSize(std::string_view text) {
   uint64_t mult = 1;
   if (!t.empty()) {
     switch (t.back()) {
-      case 'K': case 'k': mult = 1ull << 10; break;
-      case 'M': case 'm': mult = 1ull << 20; break;
-      case 'G': case 'g': mult = 1ull << 30; break;
-      default: break;
+      case 'K':
+      case 'k':
+        mult = 1ull << 10;
+        break;
+      case 'M':
+      case 'm':
+        mult = 1ull << 20;
+        break;
+      case 'G':
+      case 'g':
+        mult = 1ull << 30;
+        break;
+      default:
+        break;
     }
     if (mult != 1) t.pop_back();
   }
@@ -106,7 +116,8 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
   if (!sgx->is_table()) return KeyError("sgx", *sgx, "expected a table");
   auto get_bool = [&](std::string_view key, bool* out) -> Status {
     const Value* v = sgx->Find(key);
-    UID2_RETURN_IF_ERROR(ExpectKind("sgx." + std::string(key), v, Value::Kind::kBoolean, "a boolean"));
+    UID2_RETURN_IF_ERROR(
+        ExpectKind("sgx." + std::string(key), v, Value::Kind::kBoolean, "a boolean"));
     if (v) *out = v->boolean();
     return Ok();
   };
@@ -116,8 +127,9 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
     UID2_RETURN_IF_ERROR(ExpectKind(name, v, Value::Kind::kInteger, "an integer"));
     if (!v) return Ok();
     if (v->integer() < lo || v->integer() > hi) {
-      return KeyError(name, *v, "value " + std::to_string(v->integer()) + " is outside [" +
-                                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      return KeyError(name, *v,
+                      "value " + std::to_string(v->integer()) + " is outside [" +
+                          std::to_string(lo) + ", " + std::to_string(hi) + "]");
     }
     *out = v->integer();
     return Ok();
@@ -138,13 +150,15 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
   p.isv_svn = static_cast<uint16_t>(svn);
   p.enclave_size = p.edmm ? (1024ull << 30) : (256ull << 20);
   if (const Value* size = sgx->Find("enclave_size")) {
-    Result<uint64_t> bytes = size->is_string()    ? ParseSize(size->str())
-                             : size->is_integer() ? Result<uint64_t>(static_cast<uint64_t>(size->integer()))
-                                                  : Result<uint64_t>(Error::Invalid("expected a string like \"256M\""));
+    Result<uint64_t> bytes =
+        size->is_string()    ? ParseSize(size->str())
+        : size->is_integer() ? Result<uint64_t>(static_cast<uint64_t>(size->integer()))
+                             : Result<uint64_t>(Error::Invalid("expected a string like \"256M\""));
     if (!bytes.ok()) return KeyError("sgx.enclave_size", *size, bytes.error().message());
     if (*bytes == 0 || (*bytes & (*bytes - 1)) != 0) {
       return KeyError("sgx.enclave_size", *size,
-                      "value " + (size->is_string() ? "\"" + size->str() + "\"" : std::to_string(*bytes)) +
+                      "value " +
+                          (size->is_string() ? "\"" + size->str() + "\"" : std::to_string(*bytes)) +
                           " is not a power of two (e.g. \"256M\", \"512M\", \"1G\")");
     }
     p.enclave_size = *bytes;
@@ -156,10 +170,14 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
       const Value* v = cpu->Find(sgx::kCpuFeatures[i].name);
       if (!v) continue;
       std::string s = v->is_string() ? v->str() : "";
-      if (s == "unspecified") p.cpu_features[i] = sgx::CpuFeatureSetting::kUnspecified;
-      else if (s == "required") p.cpu_features[i] = sgx::CpuFeatureSetting::kRequired;
-      else if (s == "disabled") p.cpu_features[i] = sgx::CpuFeatureSetting::kDisabled;
-      else return KeyError(name, *v, "must be \"unspecified\", \"required\" or \"disabled\"");
+      if (s == "unspecified")
+        p.cpu_features[i] = sgx::CpuFeatureSetting::kUnspecified;
+      else if (s == "required")
+        p.cpu_features[i] = sgx::CpuFeatureSetting::kRequired;
+      else if (s == "disabled")
+        p.cpu_features[i] = sgx::CpuFeatureSetting::kDisabled;
+      else
+        return KeyError(name, *v, "must be \"unspecified\", \"required\" or \"disabled\"");
     }
   }
   return p;

@@ -7,9 +7,9 @@
 #include <map>
 #include <optional>
 
+#include "common/file.h"
 #include "manifest/manifest.h"
 #include "manifest/trusted_files.h"
-#include "common/file.h"
 
 namespace uid2::manifest {
 namespace {
@@ -111,7 +111,8 @@ Result<Entry> EntryFrom(const Value& v, const std::string& label, const ExpandOp
   return e;
 }
 
-Status Dedup(std::vector<Entry> expanded, std::vector<Entry>* out, std::map<std::string, size_t>* index) {
+Status Dedup(std::vector<Entry> expanded, std::vector<Entry>* out,
+             std::map<std::string, size_t>* index) {
   for (Entry& e : expanded) {
     auto it = index->find(e.uri);
     if (it == index->end()) {
@@ -163,13 +164,14 @@ Result<std::string> ResolveUri(std::string_view uri, const ExpandOptions& opt) {
   }
   if (!path.empty() && path[0] == '/') return path;
   return opt.base_dir.empty() || opt.base_dir == "." ? (path.empty() ? "." : path)
-                                                    : opt.base_dir + "/" + path;
+                                                     : opt.base_dir + "/" + path;
 }
 
 Status ExpandAndHash(Manifest* m, const ExpandOptions& opt) {
   Value* sgx = m->root.Find("sgx");
   Value* tf = sgx ? sgx->Find("trusted_files") : nullptr;
-  if (!tf || !tf->is_array()) return Error::Invalid("sgx.trusted_files missing (apply defaults first)");
+  if (!tf || !tf->is_array())
+    return Error::Invalid("sgx.trusted_files missing (apply defaults first)");
   UID2_ASSIGN_OR_RETURN(std::vector<Entry> entries, ExpandAll(*tf, opt));
   std::vector<FileToHash> files;
   std::vector<size_t> which;
@@ -188,13 +190,14 @@ Status ExpandAndHash(Manifest* m, const ExpandOptions& opt) {
       files.push_back({real, "loader.entrypoint.uri '" + ep->Find("uri")->str() + "'"});
     }
   }
-  UID2_ASSIGN_OR_RETURN(std::vector<std::string> hashes, HashFilesParallel(files, opt.threads, opt.quiet));
+  UID2_ASSIGN_OR_RETURN(std::vector<std::string> hashes,
+                        HashFilesParallel(files, opt.threads, opt.quiet));
   for (size_t k = 0; k < which.size(); k++) entries[which[k]].sha256 = hashes[k];
   if (entry) entry->Set("sha256", Value::String(hashes.back()));
   Value::Array out;
   for (Entry& e : entries) {
-    out.push_back(Value::MakeTable({{"uri", Value::String(e.uri)},
-                                    {"sha256", Value::String(*e.sha256)}}));
+    out.push_back(
+        Value::MakeTable({{"uri", Value::String(e.uri)}, {"sha256", Value::String(*e.sha256)}}));
   }
   tf->array() = std::move(out);
   return Ok();

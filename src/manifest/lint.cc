@@ -12,11 +12,16 @@ std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 std::string Text(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kString: return Quote(v.str());
-    case Value::Kind::kInteger: return std::to_string(v.integer());
-    case Value::Kind::kFloat: return std::to_string(v.number());
-    case Value::Kind::kBoolean: return v.boolean() ? "true" : "false";
-    case Value::Kind::kDateTime: return v.str();
+    case Value::Kind::kString:
+      return Quote(v.str());
+    case Value::Kind::kInteger:
+      return std::to_string(v.integer());
+    case Value::Kind::kFloat:
+      return std::to_string(v.number());
+    case Value::Kind::kBoolean:
+      return v.boolean() ? "true" : "false";
+    case Value::Kind::kDateTime:
+      return v.str();
     case Value::Kind::kArray: {
       std::string s = "[";
       for (size_t i = 0; i < v.array().size(); i++) s += (i ? ", " : "") + Text(v.array()[i]);
@@ -95,12 +100,23 @@ class Linter {
           "write " + key + " as " + want);
     };
     switch (t) {
-      case KeyType::kString: if (!v.is_string()) bad("a string"); break;
-      case KeyType::kInteger: if (!v.is_integer()) bad("an integer"); break;
-      case KeyType::kBoolean: if (!v.is_bool()) bad("true or false"); break;
-      case KeyType::kArray: if (!v.is_array()) bad("an array"); break;
-      case KeyType::kTable: if (!v.is_table()) bad("a table"); break;
-      case KeyType::kAny: break;
+      case KeyType::kString:
+        if (!v.is_string()) bad("a string");
+        break;
+      case KeyType::kInteger:
+        if (!v.is_integer()) bad("an integer");
+        break;
+      case KeyType::kBoolean:
+        if (!v.is_bool()) bad("true or false");
+        break;
+      case KeyType::kArray:
+        if (!v.is_array()) bad("an array");
+        break;
+      case KeyType::kTable:
+        if (!v.is_table()) bad("a table");
+        break;
+      case KeyType::kAny:
+        break;
       case KeyType::kStringArray: {
         bool ok = v.is_array();
         for (size_t i = 0; ok && i < v.array().size(); i++) ok = v.array()[i].is_string();
@@ -113,7 +129,8 @@ class Linter {
           break;
         }
         Result<uint64_t> n = ParseSize(v.str());
-        if (!n.ok()) Err(key, &v, n.error().message(), "use a number with K, M or G, e.g. \"512M\"");
+        if (!n.ok())
+          Err(key, &v, n.error().message(), "use a number with K, M or G, e.g. \"512M\"");
         break;
       }
     }
@@ -237,7 +254,8 @@ class Linter {
             "use \"chroot\", \"encrypted\", \"tmpfs\" or \"untrusted_shm\"");
       }
       if (!mt.Find("path")) Err(key, &mt, "has no path", "add path = \"/mount/point\"");
-      if (t != "tmpfs" && !mt.Find("uri")) Err(key, &mt, "has no uri", "add uri = \"file:host/dir\"");
+      if (t != "tmpfs" && !mt.Find("uri"))
+        Err(key, &mt, "has no uri", "add uri = \"file:host/dir\"");
     }
   }
 
@@ -275,8 +293,8 @@ class Linter {
       Err(key, &uri, "file " + *path + " does not exist",
           "create it, fix the path, or remove the entry");
     } else if (S_ISDIR(st.st_mode) && !dir_uri) {
-      Err(key, &uri, *path + " is a directory", "write " + Quote(uri.str() + "/") +
-                                                    " to trust every file below it");
+      Err(key, &uri, *path + " is a directory",
+          "write " + Quote(uri.str() + "/") + " to trust every file below it");
     } else if (!S_ISDIR(st.st_mode) && dir_uri) {
       Err(key, &uri, *path + " is not a directory", "remove the trailing '/'");
     }

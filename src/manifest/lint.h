@@ -21,8 +21,8 @@ struct Finding {
 };
 
 struct LintOptions {
-  ExpandOptions files;          // to resolve trusted files and loader.entrypoint
-  bool check_files = true;      // report missing trusted files
+  ExpandOptions files;      // to resolve trusted files and loader.entrypoint
+  bool check_files = true;  // report missing trusted files
 };
 
 // LintManifest checks a parsed (not yet defaulted) manifest: key names (unknown keys get the

@@ -71,22 +71,37 @@ Value ConvertTable(const toml::table& t) {
 Value Convert(const toml::node& n) {
   Value v;
   switch (n.type()) {
-    case toml::node_type::table: v = ConvertTable(*n.as_table()); break;
+    case toml::node_type::table:
+      v = ConvertTable(*n.as_table());
+      break;
     case toml::node_type::array: {
       v = Value::MakeArray();
       for (const toml::node& item : *n.as_array()) v.array().push_back(Convert(item));
       break;
     }
-    case toml::node_type::string: v = Value::String(n.as_string()->get()); break;
-    case toml::node_type::integer: v = Value::Integer(n.as_integer()->get()); break;
-    case toml::node_type::floating_point: v = Value::Float(n.as_floating_point()->get()); break;
-    case toml::node_type::boolean: v = Value::Boolean(n.as_boolean()->get()); break;
-    case toml::node_type::date: v = Value::DateTime(DateText(n.as_date()->get())); break;
-    case toml::node_type::time: v = Value::DateTime(TimeText(n.as_time()->get())); break;
+    case toml::node_type::string:
+      v = Value::String(n.as_string()->get());
+      break;
+    case toml::node_type::integer:
+      v = Value::Integer(n.as_integer()->get());
+      break;
+    case toml::node_type::floating_point:
+      v = Value::Float(n.as_floating_point()->get());
+      break;
+    case toml::node_type::boolean:
+      v = Value::Boolean(n.as_boolean()->get());
+      break;
+    case toml::node_type::date:
+      v = Value::DateTime(DateText(n.as_date()->get()));
+      break;
+    case toml::node_type::time:
+      v = Value::DateTime(TimeText(n.as_time()->get()));
+      break;
     case toml::node_type::date_time:
       v = Value::DateTime(DateTimeText(n.as_date_time()->get()));
       break;
-    default: break;
+    default:
+      break;
   }
   v.pos = PosOf(n.source());
   return v;

@@ -123,7 +123,8 @@ Result<std::vector<std::string>> HashFilesParallel(const std::vector<FileToHash>
   }
   std::vector<size_t> order(files.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, files.size())));
   Progress progress("hashing trusted files", total, Progress::Unit::kBytes,

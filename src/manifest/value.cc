@@ -83,7 +83,8 @@ Value& Value::SetDefault(std::string_view key, Value v) {
 }
 
 bool Value::Erase(std::string_view key) {
-  auto it = std::find_if(table_.begin(), table_.end(), [&](const auto& e) { return e.first == key; });
+  auto it =
+      std::find_if(table_.begin(), table_.end(), [&](const auto& e) { return e.first == key; });
   if (it == table_.end()) return false;
   table_.erase(it);
   return true;
@@ -103,13 +104,20 @@ const Value* Value::FindPath(std::string_view dotted) const {
 
 std::string_view Value::TypeName() const {
   switch (kind_) {
-    case Kind::kString: return "string";
-    case Kind::kInteger: return "integer";
-    case Kind::kFloat: return "float";
-    case Kind::kBoolean: return "boolean";
-    case Kind::kDateTime: return "datetime";
-    case Kind::kArray: return "array";
-    case Kind::kTable: return "table";
+    case Kind::kString:
+      return "string";
+    case Kind::kInteger:
+      return "integer";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kBoolean:
+      return "boolean";
+    case Kind::kDateTime:
+      return "datetime";
+    case Kind::kArray:
+      return "array";
+    case Kind::kTable:
+      return "table";
   }
   return "?";
 }
@@ -118,10 +126,13 @@ bool Value::Equals(const Value& o, bool ordered) const {
   if (kind_ != o.kind_) return false;
   switch (kind_) {
     case Kind::kString:
-    case Kind::kDateTime: return str_ == o.str_;
+    case Kind::kDateTime:
+      return str_ == o.str_;
     case Kind::kInteger:
-    case Kind::kBoolean: return int_ == o.int_;
-    case Kind::kFloat: return float_ == o.float_ || (float_ != float_ && o.float_ != o.float_);
+    case Kind::kBoolean:
+      return int_ == o.int_;
+    case Kind::kFloat:
+      return float_ == o.float_ || (float_ != float_ && o.float_ != o.float_);
     case Kind::kArray:
       if (array_.size() != o.array_.size()) return false;
       for (size_t i = 0; i < array_.size(); i++) {

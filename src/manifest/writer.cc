@@ -26,12 +26,24 @@ std::string FormatString(std::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '\b': out += "\\b"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
           char buf[8];
@@ -117,13 +129,20 @@ std::string FormatArray(const Value& a, size_t nest) {
 
 std::string FormatLiteral(const Value& v, size_t nest) {
   switch (v.kind()) {
-    case Value::Kind::kBoolean: return v.boolean() ? "true" : "false";
-    case Value::Kind::kInteger: return std::to_string(v.integer());
-    case Value::Kind::kFloat: return FormatFloat(v.number());
-    case Value::Kind::kDateTime: return v.str();
-    case Value::Kind::kString: return FormatString(v.str());
-    case Value::Kind::kArray: return FormatArray(v, nest);
-    case Value::Kind::kTable: return FormatInlineTable(v);
+    case Value::Kind::kBoolean:
+      return v.boolean() ? "true" : "false";
+    case Value::Kind::kInteger:
+      return std::to_string(v.integer());
+    case Value::Kind::kFloat:
+      return FormatFloat(v.number());
+    case Value::Kind::kDateTime:
+      return v.str();
+    case Value::Kind::kString:
+      return FormatString(v.str());
+    case Value::Kind::kArray:
+      return FormatArray(v, nest);
+    case Value::Kind::kTable:
+      return FormatInlineTable(v);
   }
   return "";
 }

@@ -18,8 +18,8 @@ void UniqueFd::Reset() {
 
 Result<TempDir> TempDir::Create(std::string_view prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) +
-                     ".XXXXXX";
+  std::string tmpl =
+      std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) + ".XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {
     return Error::Errno("cannot create a temporary directory " + tmpl, errno);
   }

@@ -117,7 +117,8 @@ Status UpdateConfig(Image* image, const RuntimeConfig& rc, int64_t created_epoch
   SetMember(c, "WorkingDir", Value(rc.working_dir.c_str(), al), al);
   SetMember(c, "User", Value(rc.user.c_str(), al), al);
   Value labels(rapidjson::kObjectType);
-  for (const auto& [k, v] : rc.labels) labels.AddMember(Value(k.c_str(), al), Value(v.c_str(), al), al);
+  for (const auto& [k, v] : rc.labels)
+    labels.AddMember(Value(k.c_str(), al), Value(v.c_str(), al), al);
   SetMember(c, "Labels", std::move(labels), al);
 
   Value rootfs(rapidjson::kObjectType);

@@ -41,8 +41,8 @@ struct Layer {
 struct Image {
   std::string config_json;  // the full config, as read (or as rebuilt by SetRuntimeConfig)
   std::vector<Layer> layers;
-  std::vector<std::string> tags;      // repo tags / OCI ref names found in the input
-  std::shared_ptr<TempDir> staging;   // keeps the layer files alive
+  std::vector<std::string> tags;     // repo tags / OCI ref names found in the input
+  std::shared_ptr<TempDir> staging;  // keeps the layer files alive
 };
 
 struct ReadOptions {

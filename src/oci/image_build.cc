@@ -10,8 +10,8 @@ Status AddTreeLayer(Image* image, const std::string& dir, int64_t mtime, std::st
     image->staging = std::make_shared<TempDir>(std::move(tmp));
   }
   UID2_RETURN_IF_ERROR(MakeDirs(image->staging->path() + "/new-layers"));
-  std::string path = image->staging->path() + "/new-layers/" +
-                     std::to_string(image->layers.size()) + ".tar";
+  std::string path =
+      image->staging->path() + "/new-layers/" + std::to_string(image->layers.size()) + ".tar";
   UID2_ASSIGN_OR_RETURN(auto tar, TarWriter::Create(path, TarOptions{mtime, false, 6}));
   UID2_RETURN_IF_ERROR(tar->AddTree(dir, ""));
   UID2_RETURN_IF_ERROR(tar->Finish());

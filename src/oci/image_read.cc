@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "common/json.h"
-#include "common/file.h"
-#include "crypto/hash.h"
 #include "common/encoding.h"
+#include "common/file.h"
+#include "common/json.h"
+#include "crypto/hash.h"
 #include "oci/archive_util.h"
 #include "oci/image.h"
 #include "oci/json_util.h"
@@ -164,7 +164,8 @@ Status Reader::LoadDocker(const SafeRoot& src) {
   UID2_ASSIGN_OR_RETURN(std::string text, ReadIn(src, "manifest.json", opt_.limits));
   auto doc = ParseJson(text);
   if (!doc.ok()) return std::move(doc).error().Context("manifest.json");
-  if (!doc->IsArray() || doc->Empty()) return Error::Invalid("manifest.json: expected a non-empty array");
+  if (!doc->IsArray() || doc->Empty())
+    return Error::Invalid("manifest.json: expected a non-empty array");
   const rapidjson::Value* pick = nullptr;
   for (const auto& m : doc->GetArray()) {
     std::vector<std::string> tags = StringArray(m, "RepoTags");
@@ -191,7 +192,8 @@ Status Reader::LoadDocker(const SafeRoot& src) {
 
 Result<std::string> Reader::ReadBlob(const SafeRoot& src, std::string_view digest) {
   if (!digest.starts_with("sha256:") || digest.size() != 71) {
-    return Error::Unsupported("blob digest '" + std::string(digest) + "': only sha256 is supported");
+    return Error::Unsupported("blob digest '" + std::string(digest) +
+                              "': only sha256 is supported");
   }
   std::string rel = "blobs/sha256/" + std::string(digest.substr(7));
   UID2_ASSIGN_OR_RETURN(std::string data, ReadIn(src, rel, opt_.limits));
@@ -259,7 +261,8 @@ Status Reader::LoadOci(const SafeRoot& src) {
     std::string rel = "blobs/sha256/" + ld.substr(7);
     {
       UID2_ASSIGN_OR_RETURN(UniqueFd fd, OpenIn(src, rel, opt_.limits));
-      UID2_ASSIGN_OR_RETURN(auto got, crypto::Sha256File("/proc/self/fd/" + std::to_string(fd.get())));
+      UID2_ASSIGN_OR_RETURN(auto got,
+                            crypto::Sha256File("/proc/self/fd/" + std::to_string(fd.get())));
       if ("sha256:" + HexEncode(got) != ld) {
         return Error::VerifyFailed("layer blob " + ld + " does not match its digest");
       }

@@ -86,8 +86,8 @@ Status LayerApplier::Entry(archive* a, archive_entry* e, const std::vector<std::
 
   mode_t type = archive_entry_filetype(e);
   const char* hardlink = archive_entry_hardlink(e);
-  if (hardlink == nullptr && (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO ||
-                              type == AE_IFSOCK)) {
+  if (hardlink == nullptr &&
+      (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO || type == AE_IFSOCK)) {
     budget_->skipped_special++;
     log::Warn("oci_special_file_skipped", {{"entry", JoinParts(parts, parts.size())}});
     return Ok();

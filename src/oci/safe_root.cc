@@ -71,7 +71,9 @@ Result<SafeRoot::Location> SafeRoot::Resolve(const std::vector<std::string>& par
   std::vector<UniqueFd> fds;
   std::vector<std::string> names;
   auto top = [&] { return fds.empty() ? fd_.get() : fds.back().get(); };
-  auto where = [&] { return names.empty() ? std::string("/") : "/" + JoinParts(names, names.size()); };
+  auto where = [&] {
+    return names.empty() ? std::string("/") : "/" + JoinParts(names, names.size());
+  };
   int hops = 0;
   while (!todo.empty()) {
     std::string c = std::move(todo.front());

@@ -42,7 +42,8 @@ class Sink {
 
   Status Close(std::string* digest, std::string* tar_digest, uint64_t* size) {
     if (gzip_) UID2_RETURN_IF_ERROR(Deflate({}, Z_FINISH));
-    if (::fsync(fd_.get()) != 0 && errno != EINVAL) return Error::Errno("cannot sync " + path_, errno);
+    if (::fsync(fd_.get()) != 0 && errno != EINVAL)
+      return Error::Errno("cannot sync " + path_, errno);
     fd_.Reset();
     *digest = "sha256:" + HexEncode(out_hash_.Final());
     *tar_digest = "sha256:" + HexEncode(tar_hash_.Final());

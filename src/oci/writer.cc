@@ -6,12 +6,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
+#include "common/encoding.h"
 #include "common/file.h"
 #include "common/json.h"
 #include "crypto/hash.h"
-#include "common/encoding.h"
 #include "oci/tar_writer.h"
 
 namespace uid2::oci {
@@ -76,8 +77,8 @@ struct Descriptor {
 
 Result<Descriptor> PutBlob(const std::string& dir, std::string_view media_type,
                            std::string_view data) {
-  Descriptor d{std::string(media_type),
-               "sha256:" + HexEncode(crypto::Sha256(AsBytes(data))), data.size()};
+  Descriptor d{std::string(media_type), "sha256:" + HexEncode(crypto::Sha256(AsBytes(data))),
+               data.size()};
   UID2_RETURN_IF_ERROR(WriteFileAtomic(dir + "/blobs/sha256/" + Hex(d.digest), data));
   return d;
 }
@@ -104,12 +105,15 @@ Status WriteOciDir(const Image& image, const std::string& dir, const WriteOption
   UID2_ASSIGN_OR_RETURN(Descriptor m, PutBlob(dir, kOciManifestType, manifest));
   std::string mj = m.Json();
   mj.pop_back();
-  mj += ",\"annotations\":{\"org.opencontainers.image.ref.name\":" + JsonQuote(OciRef(o.tag)) +
-        "}}";
-  std::string index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-                      "\"manifests\":[" + mj + "]}";
+  mj +=
+      ",\"annotations\":{\"org.opencontainers.image.ref.name\":" + JsonQuote(OciRef(o.tag)) + "}}";
+  std::string index =
+      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+      "\"manifests\":[" +
+      mj + "]}";
   UID2_RETURN_IF_ERROR(WriteFileAtomic(dir + "/index.json", index));
-  return WriteFileAtomic(dir + "/oci-layout", std::string_view("{\"imageLayoutVersion\":\"1.0.0\"}"));
+  return WriteFileAtomic(dir + "/oci-layout",
+                         std::string_view("{\"imageLayoutVersion\":\"1.0.0\"}"));
 }
 
 Status WriteOciTar(const Image& image, const std::string& out, const WriteOptions& o) {
@@ -119,6 +123,19 @@ Status WriteOciTar(const Image& image, const std::string& out, const WriteOption
   UID2_ASSIGN_OR_RETURN(auto tar, TarWriter::Create(out, t));
   UID2_RETURN_IF_ERROR(tar->AddTree(tmp.path(), ""));
   return tar->Finish();
+}
+
+// CheckReplaceable refuses to delete anything at `out` but a file or an OCI layout (or an
+// empty directory): `-o ~` must never remove a home directory.
+Status CheckReplaceable(const std::string& out) {
+  struct stat st {};
+  if (::lstat(out.c_str(), &st) != 0) return Ok();
+  if (!S_ISDIR(st.st_mode)) return Ok();
+  if (::access((out + "/oci-layout").c_str(), F_OK) == 0) return Ok();
+  std::error_code ec;
+  if (std::filesystem::is_empty(out, ec) && !ec) return Ok();
+  return Error::Invalid("refusing to replace " + out +
+                        ": it is a directory that is neither empty nor an OCI layout");
 }
 
 }  // namespace
@@ -159,8 +176,15 @@ Status WriteImage(const Image& image, const std::string& out, const WriteOptions
     (void)RemoveTree(tmp);
     return std::move(s).error().Context("writing " + out);
   }
+  Status replace = CheckReplaceable(out);
+  if (!replace.ok()) {
+    (void)RemoveTree(tmp);
+    return replace;
+  }
   UID2_RETURN_IF_ERROR(RemoveTree(out));
-  if (::rename(tmp.c_str(), out.c_str()) != 0) return Error::Errno("cannot rename to " + out, errno);
+  if (::rename(tmp.c_str(), out.c_str()) != 0) {
+    return Error::Errno("cannot rename to " + out, errno);
+  }
   return Ok();
 }
 

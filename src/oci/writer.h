@@ -27,10 +27,10 @@ Result<ImageFormat> ParseImageFormat(std::string_view name);
 
 struct WriteOptions {
   ImageFormat format = ImageFormat::kDockerArchive;
-  int64_t mtime = 0;    // entry mtimes; see SourceDateEpoch()
-  bool gzip = false;    // gzip the docker-archive or OCI tar file itself
-  int gzip_level = 6;   // for gzip'd layers and archives
-  std::string tag;      // "name:tag" (docker RepoTags) / ref name (OCI, part after ':')
+  int64_t mtime = 0;   // entry mtimes; see SourceDateEpoch()
+  bool gzip = false;   // gzip the docker-archive or OCI tar file itself
+  int gzip_level = 6;  // for gzip'd layers and archives
+  std::string tag;     // "name:tag" (docker RepoTags) / ref name (OCI, part after ':')
 };
 
 // WriteImage writes `image` to `out` (a file for archives, a directory for kOciDir, which must

@@ -62,13 +62,16 @@ Result<Header> ReadHeader(ByteSpan file) {
   }
   ByteReader r(file);
   ByteSpan ident;
-  if (!r.ReadBytes(16, &ident)) return Bad("file is " + std::to_string(file.size()) +
-                                           " bytes, shorter than the 64-byte ELF header");
+  if (!r.ReadBytes(16, &ident))
+    return Bad("file is " + std::to_string(file.size()) +
+               " bytes, shorter than the 64-byte ELF header");
   if (ident[0] != 0x7f || ident[1] != 'E' || ident[2] != 'L' || ident[3] != 'F') {
     return Bad("bad magic (not an ELF file)");
   }
-  if (ident[4] != kElfClass64) return Bad("EI_CLASS " + std::to_string(ident[4]) + " is not ELFCLASS64");
-  if (ident[5] != kElfData2Lsb) return Bad("EI_DATA " + std::to_string(ident[5]) + " is not little-endian");
+  if (ident[4] != kElfClass64)
+    return Bad("EI_CLASS " + std::to_string(ident[4]) + " is not ELFCLASS64");
+  if (ident[5] != kElfData2Lsb)
+    return Bad("EI_DATA " + std::to_string(ident[5]) + " is not little-endian");
   Header h{};
   uint32_t version, flags;
   uint64_t shoff;
@@ -80,22 +83,28 @@ Result<Header> ReadHeader(ByteSpan file) {
     return Bad("file is " + std::to_string(file.size()) +
                " bytes, shorter than the 64-byte ELF header");
   }
-  if (h.machine != kEmX86_64) return Bad("e_machine " + std::to_string(h.machine) + " is not x86-64 (62)");
-  if (h.type != kEtDyn && h.type != kEtExec) return Bad("e_type " + std::to_string(h.type) + " is not ET_DYN or ET_EXEC");
-  if (h.phentsize != kPhdrSize) return Bad("e_phentsize " + std::to_string(h.phentsize) + " is not 56");
-  if (h.phnum == 0 || h.phnum == kPnXnum) return Bad("e_phnum " + std::to_string(h.phnum) + " is not supported");
+  if (h.machine != kEmX86_64)
+    return Bad("e_machine " + std::to_string(h.machine) + " is not x86-64 (62)");
+  if (h.type != kEtDyn && h.type != kEtExec)
+    return Bad("e_type " + std::to_string(h.type) + " is not ET_DYN or ET_EXEC");
+  if (h.phentsize != kPhdrSize)
+    return Bad("e_phentsize " + std::to_string(h.phentsize) + " is not 56");
+  if (h.phnum == 0 || h.phnum == kPnXnum)
+    return Bad("e_phnum " + std::to_string(h.phnum) + " is not supported");
   return h;
 }
 
 Status CheckSegment(const LoadSegment& s, size_t index, uint64_t file_size) {
   std::string where = "program header " + std::to_string(index) + ": ";
-  if (s.filesz > s.memsz) return Bad(where + "p_filesz " + Hex(s.filesz) + " > p_memsz " + Hex(s.memsz));
+  if (s.filesz > s.memsz)
+    return Bad(where + "p_filesz " + Hex(s.filesz) + " > p_memsz " + Hex(s.memsz));
   if (s.memsz > kMaxSegmentMemsz) return Bad(where + "p_memsz " + Hex(s.memsz) + " is too large");
   if (s.offset > file_size || s.filesz > file_size - s.offset) {
     return Bad(where + "p_offset " + Hex(s.offset) + " + p_filesz " + Hex(s.filesz) +
                " beyond the file size " + Hex(file_size));
   }
-  if (s.vaddr > UINT64_MAX - kMaxSegmentMemsz) return Bad(where + "p_vaddr " + Hex(s.vaddr) + " overflows");
+  if (s.vaddr > UINT64_MAX - kMaxSegmentMemsz)
+    return Bad(where + "p_vaddr " + Hex(s.vaddr) + " overflows");
   return Ok();
 }
 

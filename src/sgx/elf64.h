@@ -28,8 +28,8 @@ struct LoadSegment {
 };
 
 struct ElfImage {
-  uint16_t type = 0;  // e_type (ET_DYN = 3 for libpal.so)
-  uint64_t entry = 0;  // e_entry
+  uint16_t type = 0;               // e_type (ET_DYN = 3 for libpal.so)
+  uint64_t entry = 0;              // e_entry
   std::vector<LoadSegment> loads;  // PT_LOAD headers in program-header order
 };
 

@@ -43,8 +43,7 @@ struct EnclaveParams {
   // Indexed like kCpuFeatures.
   std::array<CpuFeatureSetting, 5> cpu_features = {
       CpuFeatureSetting::kUnspecified, CpuFeatureSetting::kUnspecified,
-      CpuFeatureSetting::kUnspecified, CpuFeatureSetting::kDisabled,
-      CpuFeatureSetting::kDisabled};
+      CpuFeatureSetting::kUnspecified, CpuFeatureSetting::kDisabled, CpuFeatureSetting::kDisabled};
 };
 
 }  // namespace uid2::sgx

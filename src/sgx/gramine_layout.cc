@@ -30,8 +30,7 @@ Status PlaceBelow(uint64_t* top, uint64_t size, const GramineLayoutConstants& c,
                   const EnclaveParams& p, uint64_t* addr) {
   if (size > *top || *top - size < c.enclave_base + c.heap_min) {
     return Error::Invalid("sgx.enclave_size " + SizeText(p.enclave_size) +
-                          " is too small for sgx.max_threads = " +
-                          std::to_string(p.max_threads) +
+                          " is too small for sgx.max_threads = " + std::to_string(p.max_threads) +
                           " (each thread needs about 360 KiB); raise sgx.enclave_size or lower "
                           "sgx.max_threads");
   }
@@ -73,14 +72,22 @@ Status CheckParams(const GramineLayoutConstants& c, const EnclaveParams& p) {
 
 std::string_view AreaKindName(AreaKind kind) {
   switch (kind) {
-    case AreaKind::kManifest: return "manifest";
-    case AreaKind::kSsa: return "ssa";
-    case AreaKind::kTcs: return "tcs";
-    case AreaKind::kTls: return "tls";
-    case AreaKind::kStack: return "stack";
-    case AreaKind::kSigStack: return "sig_stack";
-    case AreaKind::kPalSegment: return "pal";
-    case AreaKind::kFree: return "free";
+    case AreaKind::kManifest:
+      return "manifest";
+    case AreaKind::kSsa:
+      return "ssa";
+    case AreaKind::kTcs:
+      return "tcs";
+    case AreaKind::kTls:
+      return "tls";
+    case AreaKind::kStack:
+      return "stack";
+    case AreaKind::kSigStack:
+      return "sig_stack";
+    case AreaKind::kPalSegment:
+      return "pal";
+    case AreaKind::kFree:
+      return "free";
   }
   return "?";
 }
@@ -109,7 +116,8 @@ Result<EnclaveLayout> ComputeLayout(const GramineLayoutConstants& c, const Encla
   l.sig_stack_addr.resize(n);
   for (uint64_t t = 0; t < n; t++) {
     UID2_RETURN_IF_ERROR(PlaceBelow(&top, c.stack_size, c, p, &l.stack_addr[t]));
-    AddArea(&l, AreaKind::kStack, l.stack_addr[t], c.stack_size, kSecinfoReg | kSecinfoR | kSecinfoW);
+    AddArea(&l, AreaKind::kStack, l.stack_addr[t], c.stack_size,
+            kSecinfoReg | kSecinfoR | kSecinfoW);
   }
   for (uint64_t t = 0; t < n; t++) {
     UID2_RETURN_IF_ERROR(PlaceBelow(&top, c.sig_stack_size, c, p, &l.sig_stack_addr[t]));
@@ -172,9 +180,8 @@ std::string DescribeLayout(const EnclaveLayout& l) {
   for (const MemoryArea& a : l.areas) {
     char line[160];
     bool tcs = (a.flags & kSecinfoTcs) != 0;
-    const char* name = a.kind == AreaKind::kPalSegment
-                           ? ((a.flags & kSecinfoX) ? "code" : "data")
-                           : AreaKindName(a.kind).data();
+    const char* name = a.kind == AreaKind::kPalSegment ? ((a.flags & kSecinfoX) ? "code" : "data")
+                                                       : AreaKindName(a.kind).data();
     std::snprintf(line, sizeof line, "    %016llx-%016llx [%s:%c%c%c] (%s)%s\n",
                   static_cast<unsigned long long>(a.addr),
                   static_cast<unsigned long long>(a.addr + a.size), tcs ? "TCS" : "REG",

@@ -89,11 +89,11 @@ std::string_view AreaKindName(AreaKind kind);
 // One contiguous range of pages with the same SECINFO flags.
 struct MemoryArea {
   AreaKind kind;
-  uint64_t addr = 0;  // enclave address of the first page
-  uint64_t size = 0;  // bytes, a multiple of the page size
-  uint64_t flags = 0;  // SECINFO.FLAGS
+  uint64_t addr = 0;     // enclave address of the first page
+  uint64_t size = 0;     // bytes, a multiple of the page size
+  uint64_t flags = 0;    // SECINFO.FLAGS
   bool measured = true;  // EEXTEND the contents (false: EADD only)
-  int segment = -1;  // kPalSegment: index into ElfImage::loads
+  int segment = -1;      // kPalSegment: index into ElfImage::loads
 };
 
 struct EnclaveLayout {
@@ -102,9 +102,9 @@ struct EnclaveLayout {
   uint64_t manifest_size = 0;  // .manifest.sgx length + 1 (the NUL)
   uint64_t manifest_addr = 0, ssa_addr = 0, tcs_addr = 0, tls_addr = 0;
   std::vector<uint64_t> stack_addr, sig_stack_addr;  // per thread (lowest address)
-  uint64_t pal_base = 0;  // address of the lowest PAL page (also heap max)
-  uint64_t pal_load_bias = 0;  // pal_base - rounddown(lowest p_vaddr)
-  uint64_t entry = 0;  // OENTRY address
+  uint64_t pal_base = 0;          // address of the lowest PAL page (also heap max)
+  uint64_t pal_load_bias = 0;     // pal_base - rounddown(lowest p_vaddr)
+  uint64_t entry = 0;             // OENTRY address
   std::vector<MemoryArea> areas;  // in measurement order
 };
 

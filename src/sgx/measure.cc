@@ -111,13 +111,20 @@ Measurement MeasureLayout(const EnclaveLayout& l, ByteSpan manifest_sgx, ByteSpa
           data = buf;
           break;
         }
-        case AreaKind::kTcs: buf = TcsPage(l, t); data = buf; break;
-        case AreaKind::kTls: buf = TlsPage(l, t); data = buf; break;
+        case AreaKind::kTcs:
+          buf = TcsPage(l, t);
+          data = buf;
+          break;
+        case AreaKind::kTls:
+          buf = TlsPage(l, t);
+          data = buf;
+          break;
         case AreaKind::kPalSegment:
           PalPage(pal.loads[a.segment], pal_file, addr - l.pal_load_bias, buf);
           data = buf;
           break;
-        default: break;
+        default:
+          break;
       }
       m.Eextend(addr - base, data);
     }

@@ -14,8 +14,9 @@ Result<crypto::RsaKey> LoadSigningKey(const std::string& pem_path) {
   Result<crypto::RsaKey> key = crypto::RsaKey::FromPem(pem);
   if (!key.ok()) return std::move(key).error().Context(pem_path);
   if (!key->has_private()) {
-    return Error::Invalid(pem_path + ": is a public key; signing needs the private key (or use "
-                                     "--export-signing-data / --signature for an HSM)");
+    return Error::Invalid(pem_path +
+                          ": is a public key; signing needs the private key (or use "
+                          "--export-signing-data / --signature for an HSM)");
   }
   Status ok = CheckSigningKey(*key);
   if (!ok.ok()) return std::move(ok).error().Context(pem_path);
@@ -49,7 +50,8 @@ Result<SignedEnclave> UnsignedEnclave(ByteSpan manifest_sgx, const EnclaveParams
 Result<SignedEnclave> SignEnclave(ByteSpan manifest_sgx, const EnclaveParams& params,
                                   const std::string& libpal_path, const SigstructDate& date,
                                   const crypto::RsaKey& key) {
-  UID2_ASSIGN_OR_RETURN(SignedEnclave out, UnsignedEnclave(manifest_sgx, params, libpal_path, date));
+  UID2_ASSIGN_OR_RETURN(SignedEnclave out,
+                        UnsignedEnclave(manifest_sgx, params, libpal_path, date));
   UID2_ASSIGN_OR_RETURN(out.sigstruct, SignSigstruct(out.sigstruct, key));
   out.mr_signer = MrSignerOf(key);
   return out;

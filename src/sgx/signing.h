@@ -2,8 +2,8 @@
 // load a key, measure + build + sign in one call, and MRSIGNER of a key.
 //
 //   UID2_ASSIGN_OR_RETURN(crypto::RsaKey key, LoadSigningKey("enclave-key.pem"));
-//   UID2_ASSIGN_OR_RETURN(SignedEnclave s, SignEnclave(manifest_sgx, params, libpal_path, date, key));
-//   WriteFileAtomic("app.sig", s.sigstruct);
+//   UID2_ASSIGN_OR_RETURN(SignedEnclave s, SignEnclave(manifest_sgx, params, libpal_path, date,
+//   key)); WriteFileAtomic("app.sig", s.sigstruct);
 #pragma once
 
 #include <string>

@@ -125,7 +125,8 @@ Bytes BuildUnsignedSigstruct(const EnclaveParams& p, const Measurement& mr_encla
   StoreU32LE(s, kVendor, 0);
   s[kDate] = ToBcd(date.day);
   s[kDate + 1] = ToBcd(date.month);
-  StoreU16LE(s, kDate + 2, static_cast<uint16_t>((ToBcd(date.year / 100) << 8) | ToBcd(date.year % 100)));
+  StoreU16LE(s, kDate + 2,
+             static_cast<uint16_t>((ToBcd(date.year / 100) << 8) | ToBcd(date.year % 100)));
   Put(s, kHeader2, kHeader2Bytes);
   StoreU32LE(s, kSwDefined, 0);
   SigstructAttributes a = AttributesFor(p);
@@ -144,7 +145,8 @@ Bytes BuildUnsignedSigstruct(const EnclaveParams& p, const Measurement& mr_encla
 Bytes SigningData(ByteSpan s) {
   Bytes d(kSigningDataSize);
   std::copy(s.begin(), s.begin() + kSignedPart1End, d.begin());
-  std::copy(s.begin() + kSignedPart2Begin, s.begin() + kSignedPart2End, d.begin() + kSignedPart1End);
+  std::copy(s.begin() + kSignedPart2Begin, s.begin() + kSignedPart2End,
+            d.begin() + kSignedPart1End);
   return d;
 }
 

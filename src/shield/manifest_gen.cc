@@ -45,8 +45,8 @@ Manifest EnvManifest(const oci::RuntimeConfig& rc) {
 Manifest Template(const TemplateInputs& in) {
   Value::Table loader;
   if (in.has_libsysdb) {
-    loader.emplace_back("entrypoint",
-                        Value::MakeTable({{"uri", Value::String(std::string("file:") + kLibsysdb)}}));
+    loader.emplace_back(
+        "entrypoint", Value::MakeTable({{"uri", Value::String(std::string("file:") + kLibsysdb)}}));
   }
   loader.emplace_back("log_level", Value::String("error"));
   if (in.insecure_args) {
@@ -55,11 +55,12 @@ Manifest Template(const TemplateInputs& in) {
     loader.emplace_back("argv_src_file", Value::String("file:/gramine/app_files/trusted_argv"));
   }
   if (!in.runtime_lib_dirs.empty()) {
-    loader.emplace_back("env", Value::MakeTable({{"LD_LIBRARY_PATH",
-                                                  Value::String(in.runtime_lib_dirs)}}));
+    loader.emplace_back(
+        "env", Value::MakeTable({{"LD_LIBRARY_PATH", Value::String(in.runtime_lib_dirs)}}));
   }
   Value::Table fs = {{"root", Value::MakeTable({{"uri", Value::String("file:/")}})}};
-  fs.emplace_back("start_dir", Value::String(in.config.working_dir.empty() ? "/" : in.config.working_dir));
+  fs.emplace_back("start_dir",
+                  Value::String(in.config.working_dir.empty() ? "/" : in.config.working_dir));
   Manifest m;
   m.origin = "shroud template";
   m.root = Value::MakeTable({
@@ -93,13 +94,14 @@ Result<Manifest> BuildManifest(const TemplateInputs& in, const Manifest* user) {
   if (user != nullptr) manifest::MergeManifests(&out, *user);
   for (const char* key : kConcatenatedEnv) {
     std::string joined;
-    for (const Manifest* m : {user, static_cast<const Manifest*>(&tmpl),
-                              static_cast<const Manifest*>(&env)}) {
+    for (const Manifest* m :
+         {user, static_cast<const Manifest*>(&tmpl), static_cast<const Manifest*>(&env)}) {
       std::string v = m ? EnvString(*m, key) : "";
       if (v.empty()) continue;
       joined += (joined.empty() ? "" : ":") + v;
     }
-    const Value* user_value = user ? user->root.FindPath(std::string("loader.env.") + key) : nullptr;
+    const Value* user_value =
+        user ? user->root.FindPath(std::string("loader.env.") + key) : nullptr;
     if (joined.empty() || (user_value != nullptr && !user_value->is_string())) continue;
     EnvTable(&out)->Set(key, Value::String(joined));
   }

@@ -14,11 +14,11 @@ namespace uid2::shield {
 
 struct TemplateInputs {
   oci::RuntimeConfig config;
-  std::string binary;              // resolved absolute path in the image
+  std::string binary;  // resolved absolute path in the image
   bool insecure_args = false;
   bool debug = false;
-  bool has_libsysdb = false;       // the engine provides loader.entrypoint
-  std::string runtime_lib_dirs;    // LD_LIBRARY_PATH for the engine's runtime ("" for none)
+  bool has_libsysdb = false;     // the engine provides loader.entrypoint
+  std::string runtime_lib_dirs;  // LD_LIBRARY_PATH for the engine's runtime ("" for none)
 };
 
 // BuildManifest merges image Env < template < user manifest (see shield.h). `user` may be

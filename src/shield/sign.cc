@@ -40,8 +40,9 @@ struct Signed {
 Result<Signed> MeasureAndSign(const std::string& rootfs, const SignOptions& o) {
   std::string mpath = rootfs + kAppFiles + "/entrypoint.manifest";
   if (!std::filesystem::exists(mpath)) {
-    return Error::NotFound("no /gramine/app_files/entrypoint.manifest in the image: shield it "
-                           "first (shroud shield)");
+    return Error::NotFound(
+        "no /gramine/app_files/entrypoint.manifest in the image: shield it "
+        "first (shroud shield)");
   }
   UID2_ASSIGN_OR_RETURN(manifest::Manifest m, manifest::LoadManifest(mpath));
   UID2_RETURN_IF_ERROR(manifest::ApplyGramineDefaults(&m));
@@ -55,8 +56,9 @@ Result<Signed> MeasureAndSign(const std::string& rootfs, const SignOptions& o) {
   UID2_ASSIGN_OR_RETURN(sgx::EnclaveParams params, manifest::EnclaveParamsFrom(m));
   UID2_ASSIGN_OR_RETURN(std::string libpal, LibpalFromShroudToml(rootfs));
   UID2_ASSIGN_OR_RETURN(std::string pal_inner, manifest::ResolveInChroot(libpal, rootfs));
-  UID2_ASSIGN_OR_RETURN(sgx::Measurement mr, sgx::MeasureEnclaveWithLibpalFile(
-                                                 AsBytes(out.manifest_sgx), rootfs + pal_inner, params));
+  UID2_ASSIGN_OR_RETURN(
+      sgx::Measurement mr,
+      sgx::MeasureEnclaveWithLibpalFile(AsBytes(out.manifest_sgx), rootfs + pal_inner, params));
   UID2_ASSIGN_OR_RETURN(std::string pem, ReadFile(o.key_pem));
   auto key = crypto::RsaKey::FromPem(pem);
   if (!key.ok()) return std::move(key).error().Context(o.key_pem);
@@ -86,8 +88,8 @@ Result<SignReport> SignImage(const SignOptions& o) {
   std::string app = layer + kAppFiles;
   UID2_RETURN_IF_ERROR(WriteFileAtomic(app + "/entrypoint.manifest.sgx", s->manifest_sgx));
   UID2_RETURN_IF_ERROR(WriteFileAtomic(app + "/entrypoint.sig", s->sigstruct));
-  UID2_RETURN_IF_ERROR(oci::AddTreeLayer(&image, layer, o.write.mtime,
-                                         "shroud sign-image: entrypoint.manifest.sgx, entrypoint.sig"));
+  UID2_RETURN_IF_ERROR(oci::AddTreeLayer(
+      &image, layer, o.write.mtime, "shroud sign-image: entrypoint.manifest.sgx, entrypoint.sig"));
   SignReport r;
   r.mrenclave = HexEncode(f.mr_enclave);
   r.mrsigner = HexEncode(f.mr_signer);
@@ -122,10 +124,9 @@ Status FindInLayer(const std::string& path, bool* hidden, Bytes* found) {
   if (archive_read_open_filename(a, path.c_str(), 1 << 20) != ARCHIVE_OK) {
     return Error::Invalid(path + ": " + archive_error_string(a));
   }
-  const std::vector<std::string> hiders = {".wh.gramine", "gramine/.wh.app_files",
-                                           "gramine/app_files/.wh.entrypoint.sig",
-                                           "gramine/.wh..wh..opq",
-                                           "gramine/app_files/.wh..wh..opq"};
+  const std::vector<std::string> hiders = {
+      ".wh.gramine", "gramine/.wh.app_files", "gramine/app_files/.wh.entrypoint.sig",
+      "gramine/.wh..wh..opq", "gramine/app_files/.wh..wh..opq"};
   archive_entry* e = nullptr;
   int r;
   while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -135,8 +136,8 @@ Status FindInLayer(const std::string& path, bool* hidden, Bytes* found) {
     if (std::find(hiders.begin(), hiders.end(), name) != hiders.end()) *hidden = true;
     if (name == kSigPath && archive_entry_filetype(e) == AE_IFREG) {
       if (archive_entry_size(e) != int64_t(sgx::kSigstructSize)) {
-        return Error::Invalid(std::string(kSigPath) + " is " + std::to_string(archive_entry_size(e)) +
-                              " bytes, not 1808");
+        return Error::Invalid(std::string(kSigPath) + " is " +
+                              std::to_string(archive_entry_size(e)) + " bytes, not 1808");
       }
       found->resize(sgx::kSigstructSize);
       if (archive_read_data(a, found->data(), found->size()) != la_ssize_t(found->size())) {
@@ -150,7 +151,8 @@ Status FindInLayer(const std::string& path, bool* hidden, Bytes* found) {
 
 }  // namespace
 
-Result<ImageSignature> ReadImageSignature(const std::string& image_path, const oci::Limits& limits) {
+Result<ImageSignature> ReadImageSignature(const std::string& image_path,
+                                          const oci::Limits& limits) {
   oci::ReadOptions ro;
   ro.limits = limits;
   UID2_ASSIGN_OR_RETURN(oci::Image image, oci::ReadImage(image_path, ro));
@@ -167,7 +169,8 @@ Result<ImageSignature> ReadImageSignature(const std::string& image_path, const o
     }
     if (hidden) break;
   }
-  return Error::NotFound(image_path + ": no /" + kSigPath + " in the image (sign it first: "
+  return Error::NotFound(image_path + ": no /" + kSigPath +
+                         " in the image (sign it first: "
                          "shroud sign-image)");
 }
 

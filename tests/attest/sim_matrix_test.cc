@@ -400,3 +400,45 @@ TEST(SimPkiFiles, SaveAndLoadRoundTrip) {
 
 }  // namespace
 }  // namespace uid2::attest
+
+namespace uid2::attest {
+namespace {
+
+// The prepared collateral caches verified PCK chains and attestation keys; a cache hit must not
+// skip any per-quote check.
+TEST(PreparedCache, EveryPerQuoteCheckStillRunsOnACacheHit) {
+  Result<PreparedCollateral> c =
+      PreparedCollateral::Prepare(testing::SimBundle(), testing::SimAnchor(), testing::kSimNow);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  Bytes good = testing::SimQuote();
+  for (int i = 0; i < 2; i++) {
+    Result<Quote> q = Quote::Parse(good);
+    ASSERT_TRUE(q.ok());
+    Result<VerificationResult> r = VerifyQuote(*q, *c, testing::kSimNow);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+  }
+  struct Case {
+    size_t offset;
+    std::string_view check;
+  } cases[] = {{436 + 10, kCheckIsvSignature},
+               {48 + 64, kCheckIsvSignature},
+               {436 + 128 + 100, kCheckQeReportSignature},
+               {436 + 64 + 5, kCheckQeBinding},
+               {436 + 578 + 1, kCheckQeBinding}};
+  for (const Case& k : cases) {
+    Bytes bad = good;
+    bad[k.offset] ^= 1;
+    Result<Quote> q = Quote::Parse(bad);
+    ASSERT_TRUE(q.ok());
+    Result<VerificationResult> r = VerifyQuote(*q, *c, testing::kSimNow);
+    ASSERT_FALSE(r.ok()) << k.offset;
+    EXPECT_THAT(r.error().message(), ::testing::StartsWith(std::string(k.check) + ": "));
+  }
+  // The cached leaf's validity window is re-checked (the PKI is valid for 10 years).
+  Result<Quote> q = Quote::Parse(good);
+  Result<VerificationResult> late = VerifyQuote(*q, *c, testing::kSimNow - 2 * 86400);
+  ASSERT_FALSE(late.ok());
+}
+
+}  // namespace
+}  // namespace uid2::attest

@@ -50,11 +50,11 @@ TEST(AzurePackageTest, BuildsReproduciblyAndPrintsIdentity) {
   EXPECT_EQ(rc->labels["com.shroud.isvprodid"], "770");
   auto r = RunCommand("tar tzf " + out + "/uid2-operator/uid2-operator.tar.gz");
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* f : {"uid2-operator/usr/bin/uid2-operator",
-                        "uid2-operator/app/conf/local-config.json",
-                        "uid2-operator/gramine/app_files/entrypoint.sig",
-                        "uid2-operator/gramine/app_files/entrypoint.manifest.sgx",
-                        "uid2-operator/etc/ssl/certs/ca-certificates.crt"}) {
+  for (const char* f :
+       {"uid2-operator/usr/bin/uid2-operator", "uid2-operator/app/conf/local-config.json",
+        "uid2-operator/gramine/app_files/entrypoint.sig",
+        "uid2-operator/gramine/app_files/entrypoint.manifest.sgx",
+        "uid2-operator/etc/ssl/certs/ca-certificates.crt"}) {
     EXPECT_NE(r.out.find(f), std::string::npos) << f;
   }
   EXPECT_EQ(r.out.find(".pem"), std::string::npos);  // no key material in the bundle

@@ -26,8 +26,8 @@ TEST_P(ManifestVectorTest, ByteIdenticalManifestSgx) {
 
 TEST_P(ManifestVectorTest, EqualAsToml) {
   std::string dir = testing::VectorDir(GetParam());
-  Manifest ours = ParseManifest(PrepareManifestSgx(dir + "/input.manifest", Opts(dir))
-                                    .value()).value();
+  Manifest ours =
+      ParseManifest(PrepareManifestSgx(dir + "/input.manifest", Opts(dir)).value()).value();
   Manifest theirs = LoadManifest(dir + "/app.manifest.sgx").value();
   EXPECT_TRUE(ours.root.Equals(theirs.root, /*ordered=*/false));
 }
@@ -42,8 +42,7 @@ TEST_P(ManifestVectorTest, RewritingAManifestSgxIsIdentity) {
   EXPECT_EQ(WriteManifestSgx(m), text);
 }
 
-INSTANTIATE_TEST_SUITE_P(Gramine19, ManifestVectorTest,
-                         ::testing::ValuesIn(testing::VectorNames()),
+INSTANTIATE_TEST_SUITE_P(Gramine19, ManifestVectorTest, ::testing::ValuesIn(testing::VectorNames()),
                          [](const auto& info) { return "v" + info.param.substr(0, 2); });
 
 }  // namespace

@@ -26,9 +26,9 @@ class ImageTest : public ::testing::Test {
     tree_ = tmp_->path() + "/tree";
     ASSERT_TRUE(MakeDirs(tree_ + "/usr/bin").ok());
     ASSERT_TRUE(MakeDirs(tree_ + "/etc").ok());
-    ASSERT_TRUE(WriteFileAtomic(tree_ + "/usr/bin/app", std::string_view("#!/bin/sh\necho hi\n"),
-                                0755)
-                    .ok());
+    ASSERT_TRUE(
+        WriteFileAtomic(tree_ + "/usr/bin/app", std::string_view("#!/bin/sh\necho hi\n"), 0755)
+            .ok());
     ASSERT_TRUE(WriteFileAtomic(tree_ + "/etc/app.conf", std::string_view("x=1\n")).ok());
     fs::create_symlink("usr/bin", tree_ + "/bin");
     fs::create_hard_link(tree_ + "/etc/app.conf", tree_ + "/etc/app.conf.hard");
@@ -164,6 +164,19 @@ TEST_F(ImageTest, TamperedLayerIsRefused) {
   ASSERT_FALSE(back.ok());
   EXPECT_NE(back.error().message().find("does not match its digest"), std::string::npos)
       << back.error().message();
+}
+
+TEST_F(ImageTest, NeverReplacesAnUnrelatedDirectory) {
+  Image img = Build();
+  WriteOptions o;
+  o.format = ImageFormat::kOciDir;
+  Status s = WriteImage(img, tree_, o);  // a non-empty directory that is not an OCI layout
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("refusing to replace"), std::string::npos);
+  EXPECT_TRUE(fs::exists(tree_ + "/usr/bin/app"));
+  EXPECT_FALSE(fs::exists(tree_ + ".partial"));
+  std::string oci = Write(img, ImageFormat::kOciDir, "ocidir");
+  EXPECT_TRUE(WriteImage(img, oci, o).ok());  // an OCI layout is replaced
 }
 
 TEST_F(ImageTest, NotAnImage) {

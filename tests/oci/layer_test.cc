@@ -140,8 +140,7 @@ TEST_P(MaliciousLayerTest, RefusedWithLayerAndEntryNamed) {
   EXPECT_NE(s.error().message().find(std::string("layer 7 (") + GetParam().file + ")"),
             std::string::npos)
       << s.error().message();
-  EXPECT_NE(s.error().message().find(GetParam().expect), std::string::npos)
-      << s.error().message();
+  EXPECT_NE(s.error().message().find(GetParam().expect), std::string::npos) << s.error().message();
   EXPECT_TRUE(OutsideRoot().empty());
   for (const char* p : {"/tmp/shroud-escape-dotdot", "/tmp/shroud-escape-absolute",
                         "/tmp/shroud-escape-symlink", "/shroud-escape-nested"}) {
@@ -155,7 +154,8 @@ INSTANTIATE_TEST_SUITE_P(
         Malicious{"traversal-dotdot.tar", "entry '../../../../tmp/shroud-escape-dotdot': '..'"},
         Malicious{"traversal-nested.tar", "'..' component refused"},
         Malicious{"absolute-path.tar", "absolute path refused"},
-        Malicious{"symlink-escape.tar", "entry 'evil/shroud-escape-symlink': a symlink leads outside"},
+        Malicious{"symlink-escape.tar",
+                  "entry 'evil/shroud-escape-symlink': a symlink leads outside"},
         Malicious{"symlink-chain-escape.tar", "a symlink leads outside the root"},
         Malicious{"hardlink-escape.tar", "hard link target '../../../../etc/passwd'"},
         Malicious{"hardlink-absolute.tar", "hard link target '/etc/passwd': absolute"},

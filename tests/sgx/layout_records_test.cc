@@ -18,7 +18,8 @@ TEST(RecordTest, Ecreate) {
 
 TEST(RecordTest, Eadd) {
   Record r = EaddRecord(0x3ff6000, kSecinfoTcs);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.data()), 8), std::string("EADD\0\0\0\0", 8));
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.data()), 8),
+            std::string("EADD\0\0\0\0", 8));
   EXPECT_EQ(LoadU64LE(r, 8), 0x3ff6000u);
   EXPECT_EQ(LoadU64LE(r, 16), 0x100u);
   for (size_t i = 24; i < 64; i++) EXPECT_EQ(r[i], 0) << i;
@@ -65,7 +66,11 @@ class LayoutTest : public ::testing::Test {
 
 TEST_F(LayoutTest, MatchesGramineLayoutOfVector02) {
   EnclaveLayout l = ComputeLayout(kGramineV1_9, params_, 897, pal_).value();
-  struct Want { AreaKind kind; uint64_t start, end, flags; bool measured; };
+  struct Want {
+    AreaKind kind;
+    uint64_t start, end, flags;
+    bool measured;
+  };
   const Want want[] = {
       {AreaKind::kManifest, 0x3fff000, 0x4000000, 0x201, true},
       {AreaKind::kSsa, 0x3ff7000, 0x3fff000, 0x203, true},

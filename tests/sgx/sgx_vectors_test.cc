@@ -80,7 +80,8 @@ TEST_P(VectorTest, ParseExpectedSig) {
   EXPECT_EQ(buf, Expected("attributes_flags"));
   std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(f->attributes_xfrm));
   EXPECT_EQ(buf, Expected("attributes_xfrm"));
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(f->attribute_mask_xfrm));
+  std::snprintf(buf, sizeof buf, "0x%016llx",
+                static_cast<unsigned long long>(f->attribute_mask_xfrm));
   EXPECT_EQ(buf, Expected("attributes_xfrm_mask"));
   std::snprintf(buf, sizeof buf, "0x%08x", f->misc_select);
   EXPECT_EQ(buf, Expected("miscselect"));

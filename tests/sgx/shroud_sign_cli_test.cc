@@ -17,7 +17,8 @@ using testing::RunCommand;
 
 // A private copy of a vector folder (tests may modify files in it).
 std::string CopyVector(const std::string& name) {
-  std::string dir = ::testing::TempDir() + "/shroud-sign-" + name + "-" + std::to_string(::getpid());
+  std::string dir =
+      ::testing::TempDir() + "/shroud-sign-" + name + "-" + std::to_string(::getpid());
   RunCommand("rm -rf " + dir + " && cp -r " + testing::VectorDir(name) + " " + dir +
              " && chmod -R u+w " + dir);
   return dir;
@@ -34,21 +35,28 @@ class SignCliTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(SignCliTest, SignManifestSgxAsGivenIsBitExact) {
-  auto r = In("shroud sign --sgx-manifest app.manifest.sgx -k key.pem --libpal libpal.so "
-              "--date 2026-01-15 -s out.sig");
+  auto r =
+      In("shroud sign --sgx-manifest app.manifest.sgx -k key.pem --libpal libpal.so "
+         "--date 2026-01-15 -s out.sig");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(ReadFileBytes(dir_ + "/out.sig").value(), ReadFileBytes(dir_ + "/expected.sig").value());
+  EXPECT_EQ(ReadFileBytes(dir_ + "/out.sig").value(),
+            ReadFileBytes(dir_ + "/expected.sig").value());
 }
 
 TEST_P(SignCliTest, SignInputManifestWritesIdenticalManifestSgxAndSig) {
-  auto r = In("shroud sign -m input.manifest -k key.pem --libpal libpal.so --date 2026-01-15 "
-              "-o out.manifest.sgx -s out.sig");
+  auto r =
+      In("shroud sign -m input.manifest -k key.pem --libpal libpal.so --date 2026-01-15 "
+         "-o out.manifest.sgx -s out.sig");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(ReadFile(dir_ + "/out.manifest.sgx").value(), ReadFile(dir_ + "/app.manifest.sgx").value());
-  EXPECT_EQ(ReadFileBytes(dir_ + "/out.sig").value(), ReadFileBytes(dir_ + "/expected.sig").value());
+  EXPECT_EQ(ReadFile(dir_ + "/out.manifest.sgx").value(),
+            ReadFile(dir_ + "/app.manifest.sgx").value());
+  EXPECT_EQ(ReadFileBytes(dir_ + "/out.sig").value(),
+            ReadFileBytes(dir_ + "/expected.sig").value());
   // Reproducible: a second run gives the same bytes.
   ASSERT_EQ(In("shroud sign -m input.manifest -k key.pem --libpal libpal.so --date 2026-01-15 "
-               "-o again.manifest.sgx -s again.sig").exit_code, 0);
+               "-o again.manifest.sgx -s again.sig")
+                .exit_code,
+            0);
   EXPECT_EQ(ReadFileBytes(dir_ + "/again.sig").value(), ReadFileBytes(dir_ + "/out.sig").value());
 }
 
@@ -73,8 +81,8 @@ TEST_P(SignCliTest, SigstructViewMatchesExpectedJson) {
   EXPECT_EQ(doc["isv_svn"].GetUint(), json["isvsvn"].GetUint());
   EXPECT_EQ(doc["debug"].GetBool(), json["debug"].GetBool());
   EXPECT_EQ(std::string(doc["date"].GetString()), json["date"].GetString());
-  for (const char* k : {"attributes_flags", "attributes_xfrm", "attributes_flags_mask",
-                        "attributes_xfrm_mask"}) {
+  for (const char* k :
+       {"attributes_flags", "attributes_xfrm", "attributes_flags_mask", "attributes_xfrm_mask"}) {
     EXPECT_EQ(std::string(doc[k].GetString()), json[k].GetString()) << k;
   }
   EXPECT_EQ(std::string(doc["misc_select"].GetString()), json["miscselect"].GetString());
@@ -86,19 +94,25 @@ TEST_P(SignCliTest, SigstructViewMatchesExpectedJson) {
 }
 
 TEST_P(SignCliTest, TwoStepHsmSigning) {
-  auto r = In("shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-15 "
-              "--export-signing-data tbs.bin");
+  auto r =
+      In("shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-15 "
+         "--export-signing-data tbs.bin");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(ReadFileBytes(dir_ + "/tbs.bin")->size(), 256u);
   // The "HSM": OpenSSL signing the exported bytes with the key, outside shroud.
   ASSERT_EQ(In("openssl dgst -sha256 -sign key.pem -out tbs.sig tbs.bin && "
-               "openssl pkey -in key.pem -pubout -out pub.pem").exit_code, 0);
-  r = In("shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-15 "
+               "openssl pkey -in key.pem -pubout -out pub.pem")
+                .exit_code,
+            0);
+  r =
+      In("shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-15 "
          "--signature tbs.sig --public-key pub.pem -s out.sig");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(ReadFileBytes(dir_ + "/out.sig").value(), ReadFileBytes(dir_ + "/expected.sig").value());
+  EXPECT_EQ(ReadFileBytes(dir_ + "/out.sig").value(),
+            ReadFileBytes(dir_ + "/expected.sig").value());
   // A signature over other data (another date) is refused before anything is written.
-  r = In("shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-16 "
+  r =
+      In("shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-16 "
          "--signature tbs.sig --public-key pub.pem -s bad.sig");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("does not verify"), std::string::npos) << r.out;
@@ -121,7 +135,9 @@ class SignCliNegativeTest : public ::testing::Test {
 
 TEST_F(SignCliNegativeTest, ExponentOtherThan3Refused) {
   ASSERT_EQ(In("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 "
-               "-pkeyopt rsa_keygen_pubexp:65537 -out e65537.pem 2>/dev/null").exit_code, 0);
+               "-pkeyopt rsa_keygen_pubexp:65537 -out e65537.pem 2>/dev/null")
+                .exit_code,
+            0);
   auto r = In("shroud sign -m input.manifest -k e65537.pem --libpal libpal.so");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("exponent 65537"), std::string::npos) << r.out;
@@ -143,8 +159,9 @@ TEST_F(SignCliNegativeTest, MalformedLibpal) {
 
 TEST_F(SignCliNegativeTest, ChangedTrustedFileChangesHashAndMrenclave) {
   ASSERT_EQ(In("echo changed >> hello.txt").exit_code, 0);
-  auto r = In("shroud sign -m input.manifest -k key.pem --libpal libpal.so --date 2026-01-15 "
-              "-o out.manifest.sgx -s out.sig --json");
+  auto r =
+      In("shroud sign -m input.manifest -k key.pem --libpal libpal.so --date 2026-01-15 "
+         "-o out.manifest.sgx -s out.sig --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::string out = ReadFile(dir_ + "/out.manifest.sgx").value();
   EXPECT_NE(out, ReadFile(dir_ + "/app.manifest.sgx").value());
@@ -163,7 +180,8 @@ TEST_F(SignCliNegativeTest, MissingTrustedFileNamesUriAndPath) {
 }
 
 TEST_F(SignCliNegativeTest, BadTomlReportsLineAndColumn) {
-  ASSERT_EQ(In("printf 'libos.entrypoint = \"/a\"\\nsgx.debug = tru\\n' > bad.manifest").exit_code, 0);
+  ASSERT_EQ(In("printf 'libos.entrypoint = \"/a\"\\nsgx.debug = tru\\n' > bad.manifest").exit_code,
+            0);
   auto r = In("shroud sign -m bad.manifest -k key.pem --libpal libpal.so");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("bad.manifest:2:"), std::string::npos) << r.out;
@@ -173,16 +191,17 @@ TEST_F(SignCliNegativeTest, BadTomlReportsLineAndColumn) {
 }
 
 TEST_F(SignCliNegativeTest, ManifestCheckFindings) {
-  ASSERT_TRUE(WriteFileAtomic(dir_ + "/lint.manifest",
-                              "libos.entrypoint = \"/app\"\n"
-                              "loader.argv = [\"/app\"]\n"
-                              "loader.insecure__use_cmdline_argv = true\n"
-                              "sgx.enclave_sise = \"256M\"\n"
-                              "sgx.enclave_size = \"100M\"\n"
-                              "sgx.thread_num = 8\n"
-                              "fs.mounts = [{ type = \"encrypted\", path = \"/s\", uri = \"file:s\" }]\n"
-                              "sgx.trusted_files = [\"file:missing.txt\", \"file:hello.txt\"]\n")
-                  .ok());
+  ASSERT_TRUE(
+      WriteFileAtomic(dir_ + "/lint.manifest",
+                      "libos.entrypoint = \"/app\"\n"
+                      "loader.argv = [\"/app\"]\n"
+                      "loader.insecure__use_cmdline_argv = true\n"
+                      "sgx.enclave_sise = \"256M\"\n"
+                      "sgx.enclave_size = \"100M\"\n"
+                      "sgx.thread_num = 8\n"
+                      "fs.mounts = [{ type = \"encrypted\", path = \"/s\", uri = \"file:s\" }]\n"
+                      "sgx.trusted_files = [\"file:missing.txt\", \"file:hello.txt\"]\n")
+          .ok());
   auto r = In("shroud manifest check lint.manifest");
   EXPECT_EQ(r.exit_code, 1);
   for (const char* want :
@@ -216,7 +235,8 @@ TEST_F(SignCliNegativeTest, KeygenMode0600AndNoOverwrite) {
   EXPECT_NE(r.out.find("--force"), std::string::npos);
   EXPECT_EQ(ReadFile(dir_ + "/new.pem").value(), before);
   // The new key signs, and its MRSIGNER is what keygen printed.
-  r = In("shroud sign --sgx-manifest app.manifest.sgx -k new.pem --libpal libpal.so -s n.sig --json");
+  r = In(
+      "shroud sign --sgx-manifest app.manifest.sgx -k new.pem --libpal libpal.so -s n.sig --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find(mr_signer), std::string::npos);
   EXPECT_EQ(In("shroud keygen -o new.pem --force").exit_code, 0);

@@ -12,8 +12,8 @@
 namespace uid2::testing {
 
 inline const std::vector<std::string>& VectorNames() {
-  static const std::vector<std::string> kNames = {
-      "01-defaults-nondebug", "02-debug-64m-1thread", "03-edmm-1g-debug", "04-isv770-16threads"};
+  static const std::vector<std::string> kNames = {"01-defaults-nondebug", "02-debug-64m-1thread",
+                                                  "03-edmm-1g-debug", "04-isv770-16threads"};
   return kNames;
 }
 

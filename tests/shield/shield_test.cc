@@ -186,7 +186,8 @@ TEST_F(ShieldTest, UserArgvReplacesTrustedArgvFile) {
   auto r = Shield(o);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->manifest.find("argv_src_file"), std::string::npos);
-  EXPECT_NE(r->manifest.find("argv = [\n    \"app\",\n    \"fixed\""), std::string::npos) << r->manifest;
+  EXPECT_NE(r->manifest.find("argv = [\n    \"app\",\n    \"fixed\""), std::string::npos)
+      << r->manifest;
 }
 
 TEST_F(ShieldTest, EngineWithoutPalIsRefused) {
@@ -194,8 +195,9 @@ TEST_F(ShieldTest, EngineWithoutPalIsRefused) {
   o.engine = dir_ + "/app.tar";  // not an engine
   auto r = Shield(o);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message().find("has no PAL at /usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so"),
-            std::string::npos)
+  EXPECT_NE(
+      r.error().message().find("has no PAL at /usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so"),
+      std::string::npos)
       << r.error().message();
   o = Options(dir_ + "/x.tar");
   o.libpal = "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so";  // --libpal override is honoured
@@ -246,12 +248,32 @@ TEST_F(ShieldTest, SignedImageIsReproducibleAndAgreesWithItsSignature) {
   EXPECT_EQ(image->find(key_body), std::string::npos);
 }
 
+TEST_F(ShieldTest, MaliciousLayerIsRefusedNamingLayerAndEntry) {
+  // An image whose second layer is a traversal attempt: shield refuses, nothing escapes.
+  auto img = oci::NewImageFromTree(dir_ + "/app-tree", app_rc_, 1);
+  ASSERT_TRUE(img.ok());
+  ASSERT_TRUE(oci::AddLayer(&*img, "tests/data/oci/malicious/traversal-dotdot.tar", "evil").ok());
+  ASSERT_TRUE(oci::UpdateConfig(&*img, app_rc_, 1).ok());
+  ASSERT_TRUE(oci::WriteImage(*img, dir_ + "/evil.tar", {}).ok());
+  ShieldOptions o = Options(dir_ + "/out.tar");
+  o.image = dir_ + "/evil.tar";
+  auto r = Shield(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("layer 2 (sha256:"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("entry '../../../../tmp/shroud-escape-dotdot'"),
+            std::string::npos)
+      << r.error().message();
+  EXPECT_FALSE(fs::exists("/tmp/shroud-escape-dotdot"));
+  EXPECT_FALSE(fs::exists(dir_ + "/out.tar"));
+}
+
 TEST_F(ShieldTest, SignRefusesUnshieldedImageAndBadKey) {
   auto r = SignImage(Sign(dir_ + "/app.tar", dir_ + "/s.tar"));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("shield it first"), std::string::npos);
   ASSERT_TRUE(Shield(Options(dir_ + "/u.tar")).ok());
-  ASSERT_EQ(RunCommand("openssl genrsa -out " + dir_ + "/k65537.pem 3072 2>/dev/null").exit_code, 0);
+  ASSERT_EQ(RunCommand("openssl genrsa -out " + dir_ + "/k65537.pem 3072 2>/dev/null").exit_code,
+            0);
   SignOptions so = Sign(dir_ + "/u.tar", dir_ + "/s.tar");
   so.key_pem = dir_ + "/k65537.pem";
   r = SignImage(so);
@@ -267,8 +289,9 @@ TEST_F(ShieldTest, CommandsEndToEndWithSkopeoAndUmoci) {
                       "/user.manifest --format oci --tag app:1-unsigned -o " + d + "/u-oci --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("\"entrypoint\":\"/usr/bin/app\""), std::string::npos) << r.out;
-  r = RunCommand("shroud sign-image " + d + "/u-oci " + kVector + "/key.pem --format oci --tag app:1 -o " +
-                 d + "/s-oci --json");
+  r = RunCommand("shroud sign-image " + d + "/u-oci " + kVector +
+                 "/key.pem --format oci --tag app:1 -o " + d + "/s-oci --bundle " + d +
+                 "/bundle --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto signed_json = ParseJson(r.out);
   ASSERT_TRUE(signed_json.ok()) << r.out;
@@ -289,7 +312,18 @@ TEST_F(ShieldTest, CommandsEndToEndWithSkopeoAndUmoci) {
     ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_EQ(fs::file_size(d + "/unpacked/rootfs/gramine/app_files/entrypoint.sig"), 1808u);
   }
-  // Tampered label: info-image refuses.
+  // info-image agrees with sigstruct-view of the embedded .sig.
+  r = RunCommand("shroud sigstruct-view " + d + "/bundle/gramine/app_files/entrypoint.sig --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto view = ParseJson(r.out);
+  ASSERT_TRUE(view.ok()) << r.out;
+  for (const char* k : {"mr_enclave", "mr_signer"}) {
+    EXPECT_EQ(std::string((*view)[k].GetString()), (*info)[k].GetString()) << k;
+  }
+  for (const char* k : {"isv_prod_id", "isv_svn"}) {
+    EXPECT_EQ((*view)[k].GetInt(), (*info)[k].GetInt()) << k;
+  }
+  // An unsigned image has no signature.
   r = RunCommand("shroud info-image " + d + "/u-oci");
   EXPECT_EQ(r.exit_code, 1) << r.out;
 }

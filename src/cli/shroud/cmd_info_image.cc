@@ -19,7 +19,8 @@ int Run(Args& a) {
   auto sig = uid2::shield::ReadImageSignature(a.image, uid2::oci::Limits{});
   if (!sig.ok()) return uid2::cli::ReportError(sig.error());
   uid2::Status v = uid2::sgx::VerifySigstruct(sig->sigstruct);
-  if (!v.ok()) return uid2::cli::ReportError(std::move(v).error().Context(a.image + ": entrypoint.sig"));
+  if (!v.ok())
+    return uid2::cli::ReportError(std::move(v).error().Context(a.image + ": entrypoint.sig"));
   auto f = uid2::sgx::ParseSigstruct(sig->sigstruct);
   if (!f.ok()) return uid2::cli::ReportError(f.error());
   std::string mre = uid2::HexEncode(f->mr_enclave), mrs = uid2::HexEncode(f->mr_signer);
@@ -32,8 +33,9 @@ int Run(Args& a) {
   for (const auto& [k, val] : want) {
     auto it = sig->labels.find(k);
     if (it != sig->labels.end() && it->second != val) {
-      return uid2::cli::ReportError(uid2::Error::VerifyFailed(
-          a.image + ": label " + k + " = " + it->second + " disagrees with entrypoint.sig (" + val + ")"));
+      return uid2::cli::ReportError(
+          uid2::Error::VerifyFailed(a.image + ": label " + k + " = " + it->second +
+                                    " disagrees with entrypoint.sig (" + val + ")"));
     }
   }
   char attrs[80];
@@ -41,27 +43,27 @@ int Run(Args& a) {
                 static_cast<unsigned long long>(f->attributes_flags),
                 static_cast<unsigned long long>(f->attributes_xfrm));
   if (g.json) {
-    uid2::cli::PrintJson("{\"mr_enclave\":" + uid2::JsonQuote(mre) + ",\"mr_signer\":" +
-                         uid2::JsonQuote(mrs) + ",\"isv_prod_id\":" +
-                         std::to_string(f->isv_prod_id) + ",\"isv_svn\":" +
-                         std::to_string(f->isv_svn) + ",\"debug\":" +
-                         (f->debug() ? "true" : "false") + ",\"date\":" +
-                         uid2::JsonQuote(f->date.ToString()) + ",\"misc_select\":" +
-                         std::to_string(f->misc_select) + ",\"attributes\":" +
-                         uid2::JsonQuote(attrs) + "}");
+    uid2::cli::PrintJson(
+        "{\"mr_enclave\":" + uid2::JsonQuote(mre) + ",\"mr_signer\":" + uid2::JsonQuote(mrs) +
+        ",\"isv_prod_id\":" + std::to_string(f->isv_prod_id) + ",\"isv_svn\":" +
+        std::to_string(f->isv_svn) + ",\"debug\":" + (f->debug() ? "true" : "false") +
+        ",\"date\":" + uid2::JsonQuote(f->date.ToString()) + ",\"misc_select\":" +
+        std::to_string(f->misc_select) + ",\"attributes\":" + uid2::JsonQuote(attrs) + "}");
     return uid2::cli::kExitOk;
   }
   if (a.toml) {
-    std::printf("mr_enclave = \"%s\"\nmr_signer = \"%s\"\nisv_prod_id = %u\nisv_svn = %u\n"
-                "debug = %s\ndate = \"%s\"\nmisc_select = %u\nattributes = \"%s\"\n",
-                mre.c_str(), mrs.c_str(), f->isv_prod_id, f->isv_svn,
-                f->debug() ? "true" : "false", f->date.ToString().c_str(), f->misc_select, attrs);
+    std::printf(
+        "mr_enclave = \"%s\"\nmr_signer = \"%s\"\nisv_prod_id = %u\nisv_svn = %u\n"
+        "debug = %s\ndate = \"%s\"\nmisc_select = %u\nattributes = \"%s\"\n",
+        mre.c_str(), mrs.c_str(), f->isv_prod_id, f->isv_svn, f->debug() ? "true" : "false",
+        f->date.ToString().c_str(), f->misc_select, attrs);
     return uid2::cli::kExitOk;
   }
-  std::printf("Attributes:\n    mr_signer: %s\n    mr_enclave: %s\n    isv_prod_id: %u\n"
-              "    isv_svn: %u\n    debug_enclave: %s\n    date: %s\n",
-              mrs.c_str(), mre.c_str(), f->isv_prod_id, f->isv_svn, f->debug() ? "True" : "False",
-              f->date.ToString().c_str());
+  std::printf(
+      "Attributes:\n    mr_signer: %s\n    mr_enclave: %s\n    isv_prod_id: %u\n"
+      "    isv_svn: %u\n    debug_enclave: %s\n    date: %s\n",
+      mrs.c_str(), mre.c_str(), f->isv_prod_id, f->isv_svn, f->debug() ? "True" : "False",
+      f->date.ToString().c_str());
   return uid2::cli::kExitOk;
 }
 

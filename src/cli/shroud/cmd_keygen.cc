@@ -21,7 +21,8 @@ int Run(const Options& o) {
   struct stat st;
   if (!o.force && ::lstat(o.output.c_str(), &st) == 0) {
     return uid2::cli::ReportError(uid2::Error::Invalid(
-        o.output + " already exists; refusing to overwrite a signing key (use --force to replace it)"));
+        o.output +
+        " already exists; refusing to overwrite a signing key (use --force to replace it)"));
   }
   uid2::Result<uid2::crypto::RsaKey> key =
       uid2::crypto::RsaKey::Generate(3072, uid2::sgx::kSgxRsaExponent);
@@ -47,9 +48,11 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   uid2::cli::OnRun(&app, [o] { return Run(*o); });
 }
 
-const uid2::cli::Registration kRegistration({
-    "keygen", "Generate an enclave signing key (RSA-3072, exponent 3), like gramine-sgx-gen-private-key",
-    "  shroud keygen\n  shroud keygen -o keys/enclave-key.pem\n  shroud keygen -o enclave-key.pem --force --json",
-    Setup});
+const uid2::cli::Registration kRegistration(
+    {"keygen",
+     "Generate an enclave signing key (RSA-3072, exponent 3), like gramine-sgx-gen-private-key",
+     "  shroud keygen\n  shroud keygen -o keys/enclave-key.pem\n  shroud keygen -o enclave-key.pem "
+     "--force --json",
+     Setup});
 
 }  // namespace

@@ -30,13 +30,16 @@ int Check(const Options& o) {
            (f.severity == uid2::manifest::Severity::kError ? "\"error\"" : "\"warning\"") +
            ",\"key\":" + uid2::JsonQuote(f.key) + ",\"value\":" + uid2::JsonQuote(f.value) +
            ",\"message\":" + uid2::JsonQuote(f.message) + ",\"fix\":" + uid2::JsonQuote(f.fix) +
-           ",\"line\":" + std::to_string(f.pos.line) + ",\"column\":" + std::to_string(f.pos.column) + "}";
+           ",\"line\":" + std::to_string(f.pos.line) +
+           ",\"column\":" + std::to_string(f.pos.column) + "}";
     }
     uid2::cli::PrintJson(j + "]}");
   } else {
-    for (const auto& f : findings) std::printf("%s\n", uid2::manifest::FormatFinding(f, o.path).c_str());
+    for (const auto& f : findings)
+      std::printf("%s\n", uid2::manifest::FormatFinding(f, o.path).c_str());
     if (!uid2::cli::CurrentGlobals().quiet) {
-      std::printf("%s: %zu error(s), %zu warning(s)\n", o.path.c_str(), errors, findings.size() - errors);
+      std::printf("%s: %zu error(s), %zu warning(s)\n", o.path.c_str(), errors,
+                  findings.size() - errors);
     }
   }
   return errors ? uid2::cli::kExitFailure : uid2::cli::kExitOk;
@@ -47,17 +50,21 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   CLI::App* check = app.add_subcommand("check", "Lint a Gramine manifest (exit 1 on errors)");
   auto o = std::make_shared<Options>();
   check->add_option("file", o->path, "Manifest (TOML)")->required();
-  check->add_option("--base-dir", o->base_dir, "Directory relative file: URIs are resolved against");
-  check->add_option("--chroot", o->chroot, "Resolve absolute file: URIs inside this root directory");
+  check->add_option("--base-dir", o->base_dir,
+                    "Directory relative file: URIs are resolved against");
+  check->add_option("--chroot", o->chroot,
+                    "Resolve absolute file: URIs inside this root directory");
   check->add_flag("--no-files", o->no_files, "Do not check that trusted files exist");
-  uid2::cli::AddExamples(check, "  shroud manifest check app.manifest\n"
-                                "  shroud manifest check app.manifest --json\n"
-                                "  shroud manifest check rootfs/gramine/app_files/entrypoint.manifest --chroot rootfs");
+  uid2::cli::AddExamples(
+      check,
+      "  shroud manifest check app.manifest\n"
+      "  shroud manifest check app.manifest --json\n"
+      "  shroud manifest check rootfs/gramine/app_files/entrypoint.manifest --chroot rootfs");
   uid2::cli::OnRun(check, [o] { return Check(*o); });
 }
 
-const uid2::cli::Registration kRegistration({
-    "manifest", "Work with Gramine manifests (check)",
-    "  shroud manifest check app.manifest\n  shroud manifest check app.manifest --json", Setup});
+const uid2::cli::Registration kRegistration(
+    {"manifest", "Work with Gramine manifests (check)",
+     "  shroud manifest check app.manifest\n  shroud manifest check app.manifest --json", Setup});
 
 }  // namespace

@@ -33,17 +33,16 @@ int Run(const Options& o) {
   uid2::Result<uid2::sgx::ElfImage> elf = uid2::sgx::ParseElf64(*pal);
   if (!elf.ok()) return uid2::cli::ReportError(uid2::Error(elf.error()).Context(o.libpal));
   const uid2::sgx::EnclaveParams& p = m->params;
-  uid2::Result<uid2::sgx::EnclaveLayout> layout = uid2::sgx::ComputeLayout(
-      uid2::sgx::kGramineV1_9, p, m->manifest_sgx.size(), *elf);
+  uid2::Result<uid2::sgx::EnclaveLayout> layout =
+      uid2::sgx::ComputeLayout(uid2::sgx::kGramineV1_9, p, m->manifest_sgx.size(), *elf);
   if (!layout.ok()) return uid2::cli::ReportError(layout.error());
   uid2::sgx::Measurement mr =
       uid2::sgx::MeasureLayout(*layout, uid2::AsBytes(m->manifest_sgx), *pal, *elf);
   std::string hex = uid2::HexEncode(mr);
   if (uid2::cli::CurrentGlobals().json) {
     uid2::cli::PrintJson(
-        "{\"mr_enclave\":" + uid2::JsonQuote(hex) +
-        ",\"enclave_size\":" + std::to_string(p.enclave_size) +
-        ",\"max_threads\":" + std::to_string(p.max_threads) +
+        "{\"mr_enclave\":" + uid2::JsonQuote(hex) + ",\"enclave_size\":" +
+        std::to_string(p.enclave_size) + ",\"max_threads\":" + std::to_string(p.max_threads) +
         ",\"edmm\":" + (p.edmm ? "true" : "false") + ",\"debug\":" + (p.debug ? "true" : "false") +
         ",\"isv_prod_id\":" + std::to_string(p.isv_prod_id) +
         ",\"isv_svn\":" + std::to_string(p.isv_svn) +
@@ -69,11 +68,11 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   uid2::cli::OnRun(&app, [o] { return Run(*o); });
 }
 
-const uid2::cli::Registration kRegistration({
-    "measure", "Print an enclave's MRENCLAVE (Gramine v1.9 layout; no key, no SGX needed)",
-    "  shroud measure -m app.manifest --libpal /usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so\n"
-    "  shroud measure --sgx-manifest app.manifest.sgx --libpal libpal.so --json\n"
-    "  shroud measure --sgx-manifest app.manifest.sgx --libpal libpal.so --verbose",
-    Setup});
+const uid2::cli::Registration kRegistration(
+    {"measure", "Print an enclave's MRENCLAVE (Gramine v1.9 layout; no key, no SGX needed)",
+     "  shroud measure -m app.manifest --libpal /usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so\n"
+     "  shroud measure --sgx-manifest app.manifest.sgx --libpal libpal.so --json\n"
+     "  shroud measure --sgx-manifest app.manifest.sgx --libpal libpal.so --verbose",
+     Setup});
 
 }  // namespace

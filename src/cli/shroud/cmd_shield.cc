@@ -43,25 +43,28 @@ int Run(Args& a) {
                          ",\"hash_seconds\":" + std::to_string(r->hash_seconds) +
                          ",\"total_seconds\":" + std::to_string(r->total_seconds) + "}");
   } else if (!g.quiet) {
-    std::printf("shielded %s -> %s\n  entrypoint %s, %zu trusted files (%.1f MiB) hashed in %.2fs, "
-                "total %.2fs\n  next: shroud sign-image %s KEY.pem -o SIGNED\n",
-                a.o.image.c_str(), a.o.output.c_str(), r->binary.c_str(), r->trusted_files,
-                double(r->trusted_bytes) / (1 << 20), r->hash_seconds, r->total_seconds,
-                a.o.output.c_str());
+    std::printf(
+        "shielded %s -> %s\n  entrypoint %s, %zu trusted files (%.1f MiB) hashed in %.2fs, "
+        "total %.2fs\n  next: shroud sign-image %s KEY.pem -o SIGNED\n",
+        a.o.image.c_str(), a.o.output.c_str(), r->binary.c_str(), r->trusted_files,
+        double(r->trusted_bytes) / (1 << 20), r->hash_seconds, r->total_seconds,
+        a.o.output.c_str());
   }
   return uid2::cli::kExitOk;
 }
 
 void Setup(CLI::App& app, const uid2::cli::Globals&) {
   static Args a;
-  app.add_option("IMAGE", a.o.image, "Image to shield: docker-archive (.tar/.tar.gz) or OCI layout "
-                                     "(directory or tar), detected from the content")
+  app.add_option("IMAGE", a.o.image,
+                 "Image to shield: docker-archive (.tar/.tar.gz) or OCI layout "
+                 "(directory or tar), detected from the content")
       ->required();
   app.add_option("--engine", a.o.engine,
                  "Gramine base image (same formats), e.g. from `skopeo copy "
                  "docker://gramineproject/gramine:v1.9 docker-archive:engine.tar`")
       ->required();
-  app.add_option("-m,--manifest", a.o.user_manifest, "User manifest (TOML) merged over GSC's template");
+  app.add_option("-m,--manifest", a.o.user_manifest,
+                 "User manifest (TOML) merged over GSC's template");
   app.add_option("-o,--output", a.o.output, "Output image (file, or directory for --format oci)")
       ->required();
   app.add_flag("--insecure-args", a.o.insecure_args,
@@ -69,7 +72,8 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
                "image's Entrypoint+Cmd, fixed in a trusted argv file");
   app.add_flag("--debug", a.o.debug, "sgx.debug = true (a debug enclave; never for production)");
   app.add_option("--libpal", a.o.libpal, "Path of the SGX PAL inside the engine image");
-  app.add_option("--engine-path", a.engine_paths, "Extra path to copy from the engine (repeatable)");
+  app.add_option("--engine-path", a.engine_paths,
+                 "Extra path to copy from the engine (repeatable)");
   app.add_option("--exclude", a.exclude, "Glob of paths not to list as trusted files (repeatable)");
   app.add_option("--include", a.o.includes, "Glob that overrides the exclusions (repeatable)");
   app.add_flag("--no-default-excludes", a.no_default_excludes,

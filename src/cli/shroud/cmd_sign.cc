@@ -51,7 +51,8 @@ void Report(const std::string& what, const std::string& sgx_path, const std::str
     return;
   }
   if (!sgx_path.empty()) std::printf("wrote %s\n", sgx_path.c_str());
-  std::printf("wrote %s\nmr_enclave: %s\n", out_path.c_str(), uid2::HexEncode(s.mr_enclave).c_str());
+  std::printf("wrote %s\nmr_enclave: %s\n", out_path.c_str(),
+              uid2::HexEncode(s.mr_enclave).c_str());
   if (signed_) std::printf("mr_signer:  %s\n", uid2::HexEncode(s.mr_signer).c_str());
 }
 
@@ -79,8 +80,8 @@ int Run(const Options& o) {
   std::string sgx_path;
   Result<uid2::manifest::MeasuredManifest> m = Input(o, &sgx_path);
   if (!m.ok()) return uid2::cli::ReportError(m.error());
-  Result<uid2::sgx::SignedEnclave> s = uid2::sgx::UnsignedEnclave(
-      uid2::AsBytes(m->manifest_sgx), m->params, o.libpal, *date);
+  Result<uid2::sgx::SignedEnclave> s =
+      uid2::sgx::UnsignedEnclave(uid2::AsBytes(m->manifest_sgx), m->params, o.libpal, *date);
   if (!s.ok()) return uid2::cli::ReportError(s.error());
   if (!o.export_data.empty()) {
     if (!sgx_path.empty()) {
@@ -100,8 +101,9 @@ int Run(const Options& o) {
     if (!sig_bytes.ok()) return uid2::cli::ReportError(sig_bytes.error());
     Result<uid2::Bytes> full = uid2::sgx::AssembleSigstruct(s->sigstruct, *pub, *sig_bytes);
     if (!full.ok()) {
-      return uid2::cli::ReportError(Error(full.error()).Context(
-          o.signature + " (same manifest, libpal and --date as the export step?)"));
+      return uid2::cli::ReportError(
+          Error(full.error())
+              .Context(o.signature + " (same manifest, libpal and --date as the export step?)"));
     }
     s->sigstruct = std::move(full).value();
     s->mr_signer = uid2::sgx::MrSignerOf(*pub);
@@ -113,7 +115,8 @@ int Run(const Options& o) {
     s->sigstruct = std::move(full).value();
     s->mr_signer = uid2::sgx::MrSignerOf(*key);
   }
-  std::string sig_path = !o.sig.empty() ? o.sig : SigPathFor(sgx_path.empty() ? o.sgx_manifest : sgx_path);
+  std::string sig_path =
+      !o.sig.empty() ? o.sig : SigPathFor(sgx_path.empty() ? o.sgx_manifest : sgx_path);
   if (!sgx_path.empty()) {
     if (auto w = uid2::WriteFileAtomic(sgx_path, m->manifest_sgx); !w.ok()) {
       return uid2::cli::ReportError(w.error());
@@ -132,11 +135,13 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   app.add_option("--sgx-manifest", o->sgx_manifest,
                  "Already expanded .manifest.sgx, signed exactly as given (bytes untouched)");
   app.add_option("-k,--key", o->key, "RSA-3072 private key with exponent 3 (PEM; shroud keygen)");
-  app.add_option("-l,--libpal", o->libpal, "Gramine's SGX libpal.so (its PT_LOAD segments are measured)")
+  app.add_option("-l,--libpal", o->libpal,
+                 "Gramine's SGX libpal.so (its PT_LOAD segments are measured)")
       ->required();
   app.add_option("--date", o->date,
                  "SIGSTRUCT date YYYY-MM-DD, 'today' (UTC, default) or 0000-00-00 (reproducible)");
-  app.add_option("-o,--output", o->output, "Where to write the .manifest.sgx (default: MANIFEST.sgx)");
+  app.add_option("-o,--output", o->output,
+                 "Where to write the .manifest.sgx (default: MANIFEST.sgx)");
   app.add_option("-s,--sig", o->sig, "Where to write the SIGSTRUCT (default: <name>.sig)");
   app.add_option("--chroot", o->chroot,
                  "Resolve absolute file: URIs inside this root directory (an image's rootfs)");
@@ -148,16 +153,19 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   uid2::cli::OnRun(&app, [o] { return Run(*o); });
 }
 
-const uid2::cli::Registration kRegistration({
-    "sign", "Measure and sign an enclave like gramine-sgx-sign (MRENCLAVE, SIGSTRUCT)",
-    "  shroud sign -m app.manifest -k enclave-key.pem --libpal /usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so\n"
-    "  shroud sign -m app.manifest -k key.pem --libpal libpal.so --date 0000-00-00 -o app.manifest.sgx -s app.sig\n"
-    "  shroud sign --sgx-manifest app.manifest.sgx -k key.pem --libpal libpal.so -s app.sig\n"
-    "  # HSM, step 1 then step 2 (same inputs and --date):\n"
-    "  shroud sign -m app.manifest --libpal libpal.so --date 2026-01-15 --export-signing-data tbs.bin\n"
-    "  openssl dgst -sha256 -sign hsm-key.pem -out tbs.sig tbs.bin   # or your HSM's tool\n"
-    "  shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-15 \\\n"
-    "      --signature tbs.sig --public-key hsm-pub.pem -s app.sig",
-    Setup});
+const uid2::cli::Registration kRegistration(
+    {"sign", "Measure and sign an enclave like gramine-sgx-sign (MRENCLAVE, SIGSTRUCT)",
+     "  shroud sign -m app.manifest -k enclave-key.pem --libpal "
+     "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so\n"
+     "  shroud sign -m app.manifest -k key.pem --libpal libpal.so --date 0000-00-00 -o "
+     "app.manifest.sgx -s app.sig\n"
+     "  shroud sign --sgx-manifest app.manifest.sgx -k key.pem --libpal libpal.so -s app.sig\n"
+     "  # HSM, step 1 then step 2 (same inputs and --date):\n"
+     "  shroud sign -m app.manifest --libpal libpal.so --date 2026-01-15 --export-signing-data "
+     "tbs.bin\n"
+     "  openssl dgst -sha256 -sign hsm-key.pem -out tbs.sig tbs.bin   # or your HSM's tool\n"
+     "  shroud sign --sgx-manifest app.manifest.sgx --libpal libpal.so --date 2026-01-15 \\\n"
+     "      --signature tbs.sig --public-key hsm-pub.pem -s app.sig",
+     Setup});
 
 }  // namespace

@@ -33,10 +33,11 @@ int Run(Args& a) {
                          ",\"isv_svn\":" + std::to_string(r->isv_svn) +
                          ",\"debug\":" + (r->debug ? "true" : "false") + "}");
   } else if (!g.quiet) {
-    std::printf("signed %s -> %s\nmr_enclave = %s\nmr_signer = %s\nisv_prod_id = %u\n"
-                "isv_svn = %u\ndebug = %s\n",
-                a.o.image.c_str(), a.o.output.c_str(), r->mrenclave.c_str(), r->mrsigner.c_str(),
-                r->isv_prod_id, r->isv_svn, r->debug ? "true" : "false");
+    std::printf(
+        "signed %s -> %s\nmr_enclave = %s\nmr_signer = %s\nisv_prod_id = %u\n"
+        "isv_svn = %u\ndebug = %s\n",
+        a.o.image.c_str(), a.o.output.c_str(), r->mrenclave.c_str(), r->mrsigner.c_str(),
+        r->isv_prod_id, r->isv_svn, r->debug ? "true" : "false");
   }
   return uid2::cli::kExitOk;
 }
@@ -44,12 +45,14 @@ int Run(Args& a) {
 void Setup(CLI::App& app, const uid2::cli::Globals&) {
   static Args a;
   app.add_option("UNSIGNED", a.o.image, "Image made by `shroud shield`")->required();
-  app.add_option("KEY", a.o.key_pem, "RSA-3072 private key with exponent 3 (PEM); never copied "
-                                     "into the image")
+  app.add_option("KEY", a.o.key_pem,
+                 "RSA-3072 private key with exponent 3 (PEM); never copied "
+                 "into the image")
       ->required();
   app.add_option("-o,--output", a.o.output, "Signed image")->required();
-  app.add_option("--date", a.o.date, "SIGSTRUCT date YYYY-MM-DD or today (default 0000-00-00, "
-                                     "reproducible)");
+  app.add_option("--date", a.o.date,
+                 "SIGSTRUCT date YYYY-MM-DD or today (default 0000-00-00, "
+                 "reproducible)");
   app.add_option("--bundle", a.o.bundle_dir,
                  "Also write the signed root filesystem here (a bundle for `shroud run`)");
   app.add_option("--format", a.format, "docker-archive (default), oci (directory), oci-archive");

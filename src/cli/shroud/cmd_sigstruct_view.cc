@@ -64,8 +64,10 @@ int Run(const Options& o) {
   } else {
     for (const auto& [k, v] : rows) {
       std::string shown = v;
-      if (!o.toml && shown.size() >= 2 && shown.front() == '"') shown = shown.substr(1, shown.size() - 2);
-      std::printf(o.toml ? "%s = %s\n" : "%-22s %s\n", (o.toml ? k : k + ":").c_str(), shown.c_str());
+      if (!o.toml && shown.size() >= 2 && shown.front() == '"')
+        shown = shown.substr(1, shown.size() - 2);
+      std::printf(o.toml ? "%s = %s\n" : "%-22s %s\n", (o.toml ? k : k + ":").c_str(),
+                  shown.c_str());
     }
   }
   return uid2::cli::kExitOk;
@@ -74,14 +76,15 @@ int Run(const Options& o) {
 void Setup(CLI::App& app, const uid2::cli::Globals&) {
   auto o = std::make_shared<Options>();
   app.add_option("sig", o->path, "SIGSTRUCT file (1808 bytes, e.g. app.sig)")->required();
-  app.add_flag("--toml", o->toml, "Print as TOML (like gramine-sgx-sigstruct-view --output-format toml)");
+  app.add_flag("--toml", o->toml,
+               "Print as TOML (like gramine-sgx-sigstruct-view --output-format toml)");
   uid2::cli::OnRun(&app, [o] { return Run(*o); });
 }
 
-const uid2::cli::Registration kRegistration({
-    "sigstruct-view", "Show a SIGSTRUCT's fields (MRENCLAVE, MRSIGNER, ISV ids, attributes, date)",
-    "  shroud sigstruct-view app.sig\n  shroud sigstruct-view app.sig --json\n"
-    "  shroud sigstruct-view app.sig --toml",
-    Setup});
+const uid2::cli::Registration kRegistration(
+    {"sigstruct-view", "Show a SIGSTRUCT's fields (MRENCLAVE, MRSIGNER, ISV ids, attributes, date)",
+     "  shroud sigstruct-view app.sig\n  shroud sigstruct-view app.sig --json\n"
+     "  shroud sigstruct-view app.sig --toml",
+     Setup});
 
 }  // namespace

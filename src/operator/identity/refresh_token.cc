@@ -8,7 +8,6 @@
 
 #include "common/encoding.h"
 #include "common/json.h"
-#include "crypto/random.h"
 #include "operator/identity/fast_crypto.h"
 #include "operator/identity/token_io.h"
 
@@ -21,7 +20,7 @@ using internal::kGcmOverhead;
 constexpr size_t kPayloadSize = 90;
 constexpr size_t kHeaderSize = 6;
 constexpr size_t kWrapperHeaderSize = 5;
-constexpr size_t kWrapperBytes = 291;  // 388 base64 chars
+constexpr size_t kWrapperBytes = 291;    // 388 base64 chars
 constexpr size_t kMaxWrapperJson = 512;  // the real one is 258 bytes
 
 Result<TokenKey> Lookup(const KeyLookup& keys, int32_t id) {
@@ -137,7 +136,7 @@ Result<RefreshToken> DecodeRefreshToken(std::string_view text, const KeyLookup& 
 Result<WrappedRefreshToken> WrapRefreshToken(std::string_view inner, IdentityScope scope,
                                              const TokenKey& refresh_key) {
   WrappedRefreshToken w;
-  crypto::RandomFill(w.refresh_response_key);
+  internal::PooledRandom(w.refresh_response_key.data(), w.refresh_response_key.size());
   w.refresh_response_key_b64 = Base64Encode(w.refresh_response_key);
   // Compact JSON, '/' never escaped (JsonQuote leaves it alone).
   std::string json = "{\"refresh_response_key\":" + JsonQuote(w.refresh_response_key_b64) +

@@ -152,6 +152,19 @@ TEST_F(ReloadTest, BackgroundPollingPicksUpNewVersion) {
   EXPECT_EQ(manager_->Current()->version(StoreId::kKeysetKeys), 5);
 }
 
+TEST(StoreManagerSaltsTest, NewlyEffectiveSaltFileSwapsWithoutVersionChange) {
+  std::atomic<int64_t> now{1700000000000};  // before the second file's effective time
+  auto m =
+      StoreManager::Create(testing::LocalConfigFor("data/uid2/core"), [&] { return now.load(); });
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_EQ((*m)->Current()->salts().selected_effective_ms, 1670796729291);
+  EXPECT_FALSE((*m)->PollOnce());
+  now = testing::kTestNowMs;
+  EXPECT_TRUE((*m)->PollOnce());
+  EXPECT_EQ((*m)->Current()->salts().selected_effective_ms, 1745907348982);
+  EXPECT_EQ((*m)->Current()->version(StoreId::kSalts), 1);
+}
+
 TEST(StoreManagerCreateTest, BrokenDatasetFailsNamingTheStore) {
   TempDir tmp;
   std::string core = tmp.path() + "/core";

@@ -1,0 +1,97 @@
+// The per-thread crypto machinery: pooled randomness (distinct outputs, fork safety) and the
+// keyed GCM context cache (more keys than slots, alternating keys, wrong keys still fail).
+#include "operator/identity/fast_crypto.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "crypto/cipher.h"
+#include "crypto/random.h"
+
+namespace uid2::operator_identity::internal {
+namespace {
+
+TEST(PooledRandom, OutputsDoNotRepeat) {
+  std::set<std::array<uint8_t, 12>> seen;
+  for (int i = 0; i < 2000; i++) {  // crosses several pool refills
+    std::array<uint8_t, 12> iv;
+    PooledRandom(iv.data(), iv.size());
+    EXPECT_TRUE(seen.insert(iv).second);
+  }
+  Bytes big(10000);
+  PooledRandom(big.data(), big.size());  // larger than the pool: direct
+  EXPECT_NE(big, Bytes(10000, 0));
+}
+
+TEST(PooledRandom, ChildAfterForkDoesNotReuseParentBytes) {
+  std::array<uint8_t, 12> warm;
+  PooledRandom(warm.data(), warm.size());  // the pool now holds unused bytes
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::array<uint8_t, 12> child;
+    PooledRandom(child.data(), child.size());
+    ssize_t w = write(fds[1], child.data(), child.size());
+    _exit(w == 12 ? 0 : 1);
+  }
+  std::array<uint8_t, 12> parent, child{};
+  PooledRandom(parent.data(), parent.size());
+  ASSERT_EQ(read(fds[0], child.data(), child.size()), 12);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_NE(parent, child);
+}
+
+TEST(GcmCache, ManyKeysAlternatingAndWrongKeys) {
+  std::vector<KeySecret> keys(20);
+  for (auto& k : keys) crypto::RandomFill(k);
+  const std::string msg = "the same plaintext under many keys";
+  std::vector<Bytes> sealed;
+  for (int round = 0; round < 3; round++) {
+    for (size_t i = 0; i < keys.size(); i++) {
+      Bytes out(msg.size() + kGcmOverhead);
+      GcmSeal(keys[i], AsBytes(msg), out.data());
+      // Cross-check with the general-purpose API.
+      auto plain = crypto::AesGcmOpen(keys[i], out);
+      ASSERT_TRUE(plain.ok());
+      EXPECT_EQ(std::string(AsChars(*plain)), msg);
+      sealed.push_back(out);
+    }
+  }
+  for (size_t j = 0; j < sealed.size(); j++) {
+    const KeySecret& right = keys[j % keys.size()];
+    const KeySecret& wrong = keys[(j + 1) % keys.size()];
+    std::string out(msg.size(), '\0');
+    EXPECT_TRUE(GcmOpen(right.data(), sealed[j], reinterpret_cast<uint8_t*>(out.data())));
+    EXPECT_EQ(out, msg);
+    EXPECT_FALSE(GcmOpen(wrong.data(), sealed[j], reinterpret_cast<uint8_t*>(out.data())));
+    EXPECT_TRUE(GcmOpen(right.data(), sealed[j], reinterpret_cast<uint8_t*>(out.data())));
+  }
+}
+
+TEST(GcmCache, AadAndFixedIvMatchGeneralApi) {
+  KeySecret key;
+  crypto::RandomFill(key);
+  uint8_t iv[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  const std::string msg = "payload", aad = "[1700000000000]";
+  Bytes out(msg.size() + kGcmOverhead);
+  GcmSealWithIv(key, iv, AsBytes(msg), out.data(), AsBytes(aad));
+  auto expect = crypto::AesGcmEncrypt(key, ByteSpan(iv, 12), AsBytes(msg), AsBytes(aad));
+  ASSERT_TRUE(expect.ok());
+  EXPECT_EQ(Bytes(out.begin() + 12, out.end()), *expect);
+  std::string back(msg.size(), '\0');
+  EXPECT_TRUE(GcmOpen(key.data(), out, reinterpret_cast<uint8_t*>(back.data()), AsBytes(aad)));
+  EXPECT_FALSE(GcmOpen(key.data(), out, reinterpret_cast<uint8_t*>(back.data()), AsBytes("[2]")));
+  EXPECT_FALSE(
+      GcmOpen(key.data(), ByteSpan(out).first(27), reinterpret_cast<uint8_t*>(back.data())));
+}
+
+}  // namespace
+}  // namespace uid2::operator_identity::internal
