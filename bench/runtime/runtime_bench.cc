@@ -103,9 +103,9 @@ int main(int argc, char** argv) {
 
   // 1. Start-up.
   std::string hello = base + "/hello";
-  if (!MakeBundle(hello, kBin + "/helloworld",
-                  std::string("libos.entrypoint = \"/app/prog\"\nsgx.trusted_files = [") + kLibs +
-                      "]\n")) {
+  if (!MakeBundle(
+          hello, kBin + "/helloworld",
+          std::string("libos.entrypoint = \"/app/prog\"\nsgx.trusted_files = [") + kLibs + "]\n")) {
     return 1;
   }
   std::vector<double> native, shroud;
@@ -114,9 +114,10 @@ int main(int argc, char** argv) {
     shroud.push_back(TimeMs(kBin + "/shroud run -q " + hello));
   }
   double n = Median(native), s = Median(shroud);
-  std::printf("startup helloworld: native %.2f ms, shroud run %.2f ms, added %.2f ms "
-              "(goal < 50 ms: %s)  [median of %d]\n",
-              n, s, s - n, s - n < 50 ? "met" : "NOT met", runs);
+  std::printf(
+      "startup helloworld: native %.2f ms, shroud run %.2f ms, added %.2f ms "
+      "(goal < 50 ms: %s)  [median of %d]\n",
+      n, s, s - n, s - n < 50 ? "met" : "NOT met", runs);
 
   // 2. Sequential read of a trusted file.
   std::string reader = base + "/reader";

@@ -21,9 +21,7 @@ constexpr size_t kTiMrEnclave = 0, kTiAttributes = 32, kTiMiscSelect = 52;
 
 constexpr std::string_view kSealKeys[] = {"_sgx_mrenclave", "_sgx_mrsigner"};
 
-bool IsSealKey(std::string_view name) {
-  return name == kSealKeys[0] || name == kSealKeys[1];
-}
+bool IsSealKey(std::string_view name) { return name == kSealKeys[0] || name == kSealKeys[1]; }
 
 }  // namespace
 
@@ -102,7 +100,7 @@ std::vector<std::string> AttestationFiles::List(const std::string& dir) const {
     return names;
   }
   std::vector<std::string> names = {"attestation_type", "user_report_data", "target_info",
-                                    "my_target_info", "report", "keys"};
+                                    "my_target_info",   "report",           "keys"};
   if (quote_) names.push_back("quote");
   return names;
 }

@@ -87,16 +87,16 @@ Result<VerifiedBundle> VerifyBundle(const Bundle& bundle) {
   UID2_ASSIGN_OR_RETURN(v.manifest, manifest::ParseManifest(v.manifest_text, sgx_path));
   UID2_ASSIGN_OR_RETURN(sgx::EnclaveParams params, manifest::EnclaveParamsFrom(v.manifest));
   UID2_ASSIGN_OR_RETURN(std::string libpal, LibpalPath(bundle.root));
-  UID2_ASSIGN_OR_RETURN(v.measured,
-                        sgx::MeasureEnclaveWithLibpalFile(AsBytes(v.manifest_text), libpal, params));
+  UID2_ASSIGN_OR_RETURN(
+      v.measured, sgx::MeasureEnclaveWithLibpalFile(AsBytes(v.manifest_text), libpal, params));
   Status sig_ok = sgx::VerifySigstruct(sig);
   if (!sig_ok.ok()) return std::move(sig_ok).error().Context(sig_path);
   UID2_ASSIGN_OR_RETURN(v.sig, sgx::ParseSigstruct(sig));
   if (v.sig.mr_enclave != v.measured) {
-    return Error::VerifyFailed(
-        "MRENCLAVE mismatch: " + sig_path + " was signed for MRENCLAVE " +
-        HexEncode(v.sig.mr_enclave) + " but entrypoint.manifest.sgx with " + libpal +
-        " measures " + HexEncode(v.measured) + " (the manifest or libpal changed after signing)");
+    return Error::VerifyFailed("MRENCLAVE mismatch: " + sig_path + " was signed for MRENCLAVE " +
+                               HexEncode(v.sig.mr_enclave) + " but entrypoint.manifest.sgx with " +
+                               libpal + " measures " + HexEncode(v.measured) +
+                               " (the manifest or libpal changed after signing)");
   }
   if (v.sig.isv_prod_id != params.isv_prod_id || v.sig.isv_svn != params.isv_svn ||
       v.sig.debug() != params.debug) {

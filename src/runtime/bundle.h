@@ -22,12 +22,13 @@
 namespace uid2::runtime {
 
 inline constexpr std::string_view kAppFilesDir = "/gramine/app_files";
-inline constexpr std::string_view kDefaultLibpal = "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so";
+inline constexpr std::string_view kDefaultLibpal =
+    "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so";
 
 struct Bundle {
-  std::string root;                     // absolute host directory of the root filesystem
-  std::string source;                   // what the user named (for messages)
-  std::shared_ptr<oci::TempDir> temp;   // set when unpacked; removed with the last copy
+  std::string root;                    // absolute host directory of the root filesystem
+  std::string source;                  // what the user named (for messages)
+  std::shared_ptr<oci::TempDir> temp;  // set when unpacked; removed with the last copy
 };
 
 // OpenBundle recognises a directory, a bundle tar or a signed image (see above). Errors name
@@ -37,8 +38,8 @@ Result<Bundle> OpenBundle(const std::string& path);
 struct VerifiedBundle {
   manifest::Manifest manifest;  // parsed entrypoint.manifest.sgx
   std::string manifest_text;
-  sgx::SigstructFields sig;      // the verified SIGSTRUCT
-  sgx::Measurement measured{};   // MRENCLAVE of .manifest.sgx + libpal
+  sgx::SigstructFields sig;     // the verified SIGSTRUCT
+  sgx::Measurement measured{};  // MRENCLAVE of .manifest.sgx + libpal
 };
 
 // VerifyBundle measures entrypoint.manifest.sgx with the libpal named by shroud.toml (default

@@ -35,26 +35,50 @@ constexpr size_t kChildStack = 1 << 20;
 
 // Syscalls the app may not make (defence in depth: it also has no capabilities).
 constexpr int kDeniedSyscalls[] = {
-    SCMP_SYS(mount),         SCMP_SYS(umount2),         SCMP_SYS(pivot_root),
-    SCMP_SYS(chroot),        SCMP_SYS(setns),           SCMP_SYS(unshare),
-    SCMP_SYS(ptrace),        SCMP_SYS(process_vm_writev), SCMP_SYS(kexec_load),
-    SCMP_SYS(kexec_file_load), SCMP_SYS(init_module),   SCMP_SYS(finit_module),
-    SCMP_SYS(delete_module), SCMP_SYS(bpf),             SCMP_SYS(open_by_handle_at),
-    SCMP_SYS(name_to_handle_at), SCMP_SYS(keyctl),      SCMP_SYS(add_key),
-    SCMP_SYS(request_key),   SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd),
-    SCMP_SYS(fsopen),        SCMP_SYS(fsmount),         SCMP_SYS(move_mount),
-    SCMP_SYS(open_tree),     SCMP_SYS(fspick),          SCMP_SYS(mount_setattr),
-    SCMP_SYS(swapon),        SCMP_SYS(swapoff),         SCMP_SYS(reboot),
-    SCMP_SYS(settimeofday),  SCMP_SYS(clock_settime),   SCMP_SYS(iopl),
-    SCMP_SYS(ioperm),        SCMP_SYS(acct),            SCMP_SYS(quotactl),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(setns),
+    SCMP_SYS(unshare),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(bpf),
+    SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(fsopen),
+    SCMP_SYS(fsmount),
+    SCMP_SYS(move_mount),
+    SCMP_SYS(open_tree),
+    SCMP_SYS(fspick),
+    SCMP_SYS(mount_setattr),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(reboot),
+    SCMP_SYS(settimeofday),
+    SCMP_SYS(clock_settime),
+    SCMP_SYS(iopl),
+    SCMP_SYS(ioperm),
+    SCMP_SYS(acct),
+    SCMP_SYS(quotactl),
 };
 
 struct DevNode {
   const char* name;
   unsigned major, minor;
 };
-constexpr DevNode kDevNodes[] = {{"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7},
-                                 {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
+constexpr DevNode kDevNodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                                 {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 constexpr const char* kDevLinks[][2] = {{"fd", "/proc/self/fd"},
                                         {"stdin", "/proc/self/fd/0"},
                                         {"stdout", "/proc/self/fd/1"},
@@ -305,7 +329,8 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   a.go_fd = go[0];
   a.err_fd = err[1];
   std::vector<char> stack(kChildStack);
-  pid_t init = clone(InitMain, stack.data() + stack.size(), CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, &a);
+  pid_t init =
+      clone(InitMain, stack.data() + stack.size(), CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, &a);
   int clone_errno = errno;
   close(go[0]);
   close(err[1]);
@@ -315,7 +340,8 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
     return Error::Errno("clone(CLONE_NEWNS | CLONE_NEWPID)", clone_errno);
   }
   if (plan.max_threads != 0 && limited) {
-    if (!limit.Add(init)) log::Warn("thread_limit_unavailable", {{"message", "cgroup join failed"}});
+    if (!limit.Add(init))
+      log::Warn("thread_limit_unavailable", {{"message", "cgroup join failed"}});
     limit.Monitor(plan.max_threads);
   }
   g_forward_pid = init;
@@ -340,10 +366,11 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   if (!setup_error.empty()) return Error::Io("starting the app: " + setup_error);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (code > 128 && plan.address_space_limit != 0) {
-    log::Info("app_killed", {{"signal", code - 128},
-                             {"note", "the app's address space is bounded by sgx.enclave_size = " +
-                                          std::to_string(plan.enclave_size_for_messages >> 20) +
-                                          "M (RLIMIT_AS); allocations beyond it fail with ENOMEM"}});
+    log::Info("app_killed",
+              {{"signal", code - 128},
+               {"note", "the app's address space is bounded by sgx.enclave_size = " +
+                            std::to_string(plan.enclave_size_for_messages >> 20) +
+                            "M (RLIMIT_AS); allocations beyond it fail with ENOMEM"}});
   }
   return code;
 }

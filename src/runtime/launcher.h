@@ -22,8 +22,8 @@
 namespace uid2::runtime {
 
 struct LaunchPlan {
-  std::string view_dir;   // where the view is mounted
-  std::string stage_dir;  // an empty directory outside the view (for bind mounts)
+  std::string view_dir;                  // where the view is mounted
+  std::string stage_dir;                 // an empty directory outside the view (for bind mounts)
   std::vector<std::string> tmpfs_paths;  // view paths to mount tmpfs on
   std::string start_dir = "/";
   std::string exec_path;  // inside the view

@@ -20,7 +20,8 @@ Result<std::string> GetString(const Value& v, std::string_view key) {
 
 Result<bool> GetBool(const Value* v, std::string_view key) {
   if (v == nullptr) return false;
-  if (!v->is_bool()) return KeyError(key, "expected a boolean, found " + std::string(v->TypeName()));
+  if (!v->is_bool())
+    return KeyError(key, "expected a boolean, found " + std::string(v->TypeName()));
   return v->boolean();
 }
 
@@ -53,9 +54,9 @@ Status ReadArgv(const Value& root, RunSpec* spec) {
 }
 
 Status ReadEnv(const Value& root, RunSpec* spec) {
-  UID2_ASSIGN_OR_RETURN(spec->insecure_host_env,
-                        GetBool(root.FindPath("loader.insecure__use_host_env"),
-                                "loader.insecure__use_host_env"));
+  UID2_ASSIGN_OR_RETURN(
+      spec->insecure_host_env,
+      GetBool(root.FindPath("loader.insecure__use_host_env"), "loader.insecure__use_host_env"));
   if (const Value* v = root.FindPath("loader.env_src_file")) {
     UID2_ASSIGN_OR_RETURN(spec->env_src_file, GetString(*v, "loader.env_src_file"));
   }
@@ -78,8 +79,9 @@ Status ReadEnv(const Value& root, RunSpec* spec) {
       } else {
         UID2_ASSIGN_OR_RETURN(e.passthrough, GetBool(pass, key + ".passthrough"));
         if (!e.passthrough && spec->insecure_host_env) {
-          return KeyError(key, "passthrough = false cannot be combined with "
-                               "loader.insecure__use_host_env (Gramine rejects deny lists)");
+          return KeyError(key,
+                          "passthrough = false cannot be combined with "
+                          "loader.insecure__use_host_env (Gramine rejects deny lists)");
         }
         if (!e.passthrough) continue;
       }
@@ -124,7 +126,8 @@ Result<MountSpec> ReadMount(const Value& v, std::string_view key, bool is_root) 
       if (!is_root) return KeyError(key, "a chroot mount needs 'uri'");
       m.uri = "file:/";
     }
-    if (!UriToBundlePath(m.uri).ok()) return KeyError(key, "uri '" + m.uri + "' is not a file: URI");
+    if (!UriToBundlePath(m.uri).ok())
+      return KeyError(key, "uri '" + m.uri + "' is not a file: URI");
   }
   return m;
 }
@@ -138,8 +141,8 @@ Status ReadFs(const Value& root, RunSpec* spec) {
   if (const Value* v = root.FindPath("fs.mounts")) {
     if (!v->is_array()) return KeyError("fs.mounts", "expected an array of tables");
     for (size_t i = 0; i < v->array().size(); i++) {
-      UID2_ASSIGN_OR_RETURN(MountSpec m,
-                            ReadMount(v->array()[i], "fs.mounts[" + std::to_string(i) + "]", false));
+      UID2_ASSIGN_OR_RETURN(
+          MountSpec m, ReadMount(v->array()[i], "fs.mounts[" + std::to_string(i) + "]", false));
       spec->mounts.push_back(std::move(m));
     }
   }
@@ -240,7 +243,8 @@ std::string NormalisePath(std::string_view path) {
 }
 
 Result<std::string> UriToBundlePath(std::string_view uri) {
-  if (uri.substr(0, 5) != "file:") return Error::Invalid("'" + std::string(uri) + "' is not a file: URI");
+  if (uri.substr(0, 5) != "file:")
+    return Error::Invalid("'" + std::string(uri) + "' is not a file: URI");
   return NormalisePath(uri.substr(5));
 }
 

@@ -1,8 +1,9 @@
 // run_spec.h: what `shroud run` needs from a signed manifest (.manifest.sgx), with Gramine's
 // meaning (spec: libos-toolchains.md §2).
 //
-//   UID2_ASSIGN_OR_RETURN(manifest::Manifest m, manifest::LoadManifest(".../entrypoint.manifest.sgx"));
-//   UID2_ASSIGN_OR_RETURN(RunSpec spec, RunSpecFromManifest(m));
+//   UID2_ASSIGN_OR_RETURN(manifest::Manifest m,
+//   manifest::LoadManifest(".../entrypoint.manifest.sgx")); UID2_ASSIGN_OR_RETURN(RunSpec spec,
+//   RunSpecFromManifest(m));
 //
 // Every failure is kInvalid (or kUnsupported for encrypted mounts) and names the manifest key.
 #pragma once
@@ -49,8 +50,8 @@ struct RunSpec {
   std::string argv_src_file;                     // loader.argv_src_file (URI)
   bool insecure_cmdline_argv = false;            // loader.insecure__use_cmdline_argv
 
-  std::vector<EnvSpec> env;   // loader.env.*, in manifest order
-  std::string env_src_file;   // loader.env_src_file (URI)
+  std::vector<EnvSpec> env;  // loader.env.*, in manifest order
+  std::string env_src_file;  // loader.env_src_file (URI)
   bool insecure_host_env = false;
 
   std::vector<MountSpec> mounts;  // fs.root first, then fs.mounts in order
@@ -62,7 +63,7 @@ struct RunSpec {
 
   uint64_t enclave_size = 256ull << 20;
   uint32_t max_threads = 4;
-  bool remote_attestation = false;  // sgx.remote_attestation = "dcap" (or legacy true)
+  bool remote_attestation = false;             // sgx.remote_attestation = "dcap" (or legacy true)
   std::map<std::string, Bytes> insecure_keys;  // fs.insecure__keys.NAME (16 bytes, hex)
 };
 

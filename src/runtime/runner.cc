@@ -42,8 +42,10 @@ Result<Bytes> ReadSourceFile(const View& view, const std::string& key, const std
     return Error::VerifyFailed(key + " '" + uri + "': SHA-256 does not match sgx.trusted_files");
   }
   if (access == Access::kAllowed) {
-    log::Warn("insecure_source_file", {{"key", key}, {"uri", uri},
-                                       {"note", "allowed, not trusted: its content is not verified"}});
+    log::Warn("insecure_source_file",
+              {{"key", key},
+               {"uri", uri},
+               {"note", "allowed, not trusted: its content is not verified"}});
   }
   return data;
 }
@@ -63,18 +65,19 @@ EnclaveIdentity IdentityOf(const sgx::SigstructFields& sig) {
 Result<QuoteFn> MakeQuoteFn(const RunOptions& options, const RunSpec& spec) {
   if (options.sim_pki_dir.empty()) return QuoteFn{};
   if (!spec.remote_attestation) {
-    log::Warn("no_quote", {{"reason", "the manifest sets sgx.remote_attestation = \"none\": "
-                                      "/dev/attestation/quote is absent"}});
+    log::Warn("no_quote", {{"reason",
+                            "the manifest sets sgx.remote_attestation = \"none\": "
+                            "/dev/attestation/quote is absent"}});
     return QuoteFn{};
   }
   UID2_ASSIGN_OR_RETURN(attest::SimPki pki, attest::LoadSimPki(options.sim_pki_dir));
   auto shared = std::make_shared<attest::SimPki>(std::move(pki));
   log::Warn("simulated_attestation", {{"sim_pki", options.sim_pki_dir},
-                                      {"note", "quotes are SIMULATED: they verify only under "
-                                               "the simulated root, never Intel's"}});
-  return QuoteFn([shared](const attest::ReportBody& body) {
-    return attest::SimulateQuote(*shared, body);
-  });
+                                      {"note",
+                                       "quotes are SIMULATED: they verify only under "
+                                       "the simulated root, never Intel's"}});
+  return QuoteFn(
+      [shared](const attest::ReportBody& body) { return attest::SimulateQuote(*shared, body); });
 }
 
 // FindProgram resolves --exec: an absolute view path, or a name looked up in the usual
@@ -141,8 +144,9 @@ Result<int> RunBundle(const RunOptions& options) {
     argv = {exec_path};
     argv.insert(argv.end(), options.args.begin(), options.args.end());
     log::Warn("exec_override", {{"program", exec_path},
-                                {"note", "runs instead of libos.entrypoint, with untrusted "
-                                         "command-line arguments (debugging and sgx_quote)"}});
+                                {"note",
+                                 "runs instead of libos.entrypoint, with untrusted "
+                                 "command-line arguments (debugging and sgx_quote)"}});
   } else {
     UID2_ASSIGN_OR_RETURN(argv, BuildArgv(spec, options.args, argv_src, &warnings));
   }
@@ -155,7 +159,8 @@ Result<int> RunBundle(const RunOptions& options) {
   AttestationFiles attestation(IdentityOf(verified.sig), quote, spec.insecure_keys);
   Enforcement mode = options.trace_out.empty() ? Enforcement::kEnforce : Enforcement::kTrace;
   if (mode == Enforcement::kTrace) {
-    log::Warn("trace_mode", {{"note", "every file is allowed and logged; do not use in production"}});
+    log::Warn("trace_mode",
+              {{"note", "every file is allowed and logged; do not use in production"}});
   }
 
   Workspace ws;
@@ -188,8 +193,8 @@ Result<int> RunBundle(const RunOptions& options) {
   if (mode == Enforcement::kTrace) {
     std::string snippet = TraceSnippet(fs.Outside());
     UID2_RETURN_IF_ERROR(WriteFileAtomic(options.trace_out, snippet));
-    log::Info("trace_written", {{"path", options.trace_out},
-                                {"files", static_cast<int64_t>(fs.Outside().size())}});
+    log::Info("trace_written",
+              {{"path", options.trace_out}, {"files", static_cast<int64_t>(fs.Outside().size())}});
   }
   return status;
 }

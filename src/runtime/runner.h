@@ -10,12 +10,12 @@
 namespace uid2::runtime {
 
 struct RunOptions {
-  std::string bundle = ".";        // directory, bundle tar or signed image
-  std::vector<std::string> args;   // after `--` (used only if the manifest allows them)
-  std::string sim_pki_dir;         // simulated quoting PKI: /dev/attestation/quote exists
-  std::string trace_out;           // trace mode: write the manifest snippet here
-  std::string exec_path;           // run this program of the view instead of libos.entrypoint
-  bool print_identity = false;     // log MRENCLAVE/MRSIGNER before starting
+  std::string bundle = ".";       // directory, bundle tar or signed image
+  std::vector<std::string> args;  // after `--` (used only if the manifest allows them)
+  std::string sim_pki_dir;        // simulated quoting PKI: /dev/attestation/quote exists
+  std::string trace_out;          // trace mode: write the manifest snippet here
+  std::string exec_path;          // run this program of the view instead of libos.entrypoint
+  bool print_identity = false;    // log MRENCLAVE/MRSIGNER before starting
 };
 
 // RunBundle returns the app's exit status (128 + N if killed by signal N), or an Error when

@@ -181,9 +181,9 @@ void TrustedFiles::StartWatcher() {
 void TrustedFiles::AddWatch(const std::string& host, Entry* e) {
   std::lock_guard<std::mutex> lock(mu_);
   if (inotify_fd_ < 0 || e->watch >= 0) return;
-  int wd = inotify_add_watch(inotify_fd_, host.c_str(),
-                             IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF |
-                                 IN_DELETE_SELF);
+  int wd =
+      inotify_add_watch(inotify_fd_, host.c_str(),
+                        IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF);
   if (wd < 0) return;
   e->watch = wd;
   watches_[wd] = host;

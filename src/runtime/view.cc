@@ -24,8 +24,8 @@ std::vector<std::string> Split(std::string_view path) {
 
 bool IsUnder(std::string_view path, std::string_view dir) {
   if (dir == "/") return true;
-  return path == dir || (path.size() > dir.size() && path.substr(0, dir.size()) == dir &&
-                         path[dir.size()] == '/');
+  return path == dir ||
+         (path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/');
 }
 
 }  // namespace
@@ -109,8 +109,8 @@ Result<View> View::Create(const RunSpec& spec, const std::string& bundle_root) {
     if (!path.ok()) return Error::Invalid("sgx.allowed_files: " + path.error().message());
     std::string canon = v.CanonicalBundlePath(*path);
     struct stat st;
-    bool is_dir = uri.back() == '/' ||
-                  (stat((v.root_ + canon).c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+    bool is_dir =
+        uri.back() == '/' || (stat((v.root_ + canon).c_str(), &st) == 0 && S_ISDIR(st.st_mode));
     if (is_dir) {
       v.allowed_dirs_.push_back(canon == "/" ? "/" : canon + "/");
     } else {

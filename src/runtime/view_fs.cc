@@ -100,7 +100,8 @@ int OpReaddir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, struct f
   }
   names.insert(".");
   names.insert("..");
-  for (const std::string& n : names) fill(buf, n.c_str(), nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
+  for (const std::string& n : names)
+    fill(buf, n.c_str(), nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
   return 0;
 }
 
@@ -229,8 +230,8 @@ int CheckMutable(ViewFs* fs, const char* path, Location* loc) {
   return 0;
 }
 
-#define UID2_MUTATE(call)                                    \
-  Location loc;                                              \
+#define UID2_MUTATE(call)                                            \
+  Location loc;                                                      \
   if (int rc = CheckMutable(Self(), path, &loc); rc != 0) return rc; \
   return (call) == 0 ? 0 : -errno
 
@@ -253,8 +254,7 @@ int OpRename(const char* from, const char* to, unsigned int flags) {
   Location src, dst;
   if (int rc = CheckMutable(Self(), from, &src); rc != 0) return rc;
   if (int rc = CheckMutable(Self(), to, &dst); rc != 0) return rc;
-  return renameat2(AT_FDCWD, src.host.c_str(), AT_FDCWD, dst.host.c_str(), flags) == 0 ? 0
-                                                                                      : -errno;
+  return renameat2(AT_FDCWD, src.host.c_str(), AT_FDCWD, dst.host.c_str(), flags) == 0 ? 0 : -errno;
 }
 #undef UID2_MUTATE
 
@@ -334,8 +334,8 @@ Access ViewFs::Decide(const std::string& view_path, const std::string& bundle_pa
   }
   if (denied_set_.insert(bundle_path).second) {
     denied_.push_back(view_path);
-    std::string entry = write ? "sgx.allowed_files = [\"" + uri + "\"]"
-                              : "sgx.trusted_files = [\"" + uri + "\"]";
+    std::string entry =
+        write ? "sgx.allowed_files = [\"" + uri + "\"]" : "sgx.trusted_files = [\"" + uri + "\"]";
     log::Warn("file_denied", {{"path", view_path},
                               {"reason", "file is not trusted or allowed by the manifest"},
                               {"allow_with", entry}});

@@ -32,10 +32,12 @@ TEST(AttestationFilesTest, WritesMustHaveTheExactSizeAndReadOnlyFilesRefuseThem)
 
 TEST(AttestationFilesTest, ReportCarriesIdentityAndReportData) {
   attest::ReportBody quoted;
-  AttestationFiles a(Id(), [&](const attest::ReportBody& b) -> Result<Bytes> {
-    quoted = b;
-    return Bytes{1, 2, 3};
-  }, {});
+  AttestationFiles a(Id(),
+                     [&](const attest::ReportBody& b) -> Result<Bytes> {
+                       quoted = b;
+                       return Bytes{1, 2, 3};
+                     },
+                     {});
   Bytes data(64, 0xab);
   ASSERT_EQ(a.Commit("user_report_data", data), 0);
   Bytes report;

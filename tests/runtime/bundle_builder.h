@@ -74,9 +74,10 @@ class TestBundle {
   RunResult Sign(const std::string& manifest) {
     Write("/gramine/app_files/entrypoint.manifest", manifest);
     std::string app = root_ + "/gramine/app_files";
-    return RunCommand("shroud sign -m " + app + "/entrypoint.manifest -k tests/data/runtime/"
-                      "test-enclave-key.pem --libpal " + root_ +
-                      "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so --chroot " + root_ +
+    return RunCommand("shroud sign -m " + app +
+                      "/entrypoint.manifest -k tests/data/runtime/"
+                      "test-enclave-key.pem --libpal " +
+                      root_ + "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so --chroot " + root_ +
                       " -o " + app + "/entrypoint.manifest.sgx -s " + app + "/entrypoint.sig");
   }
   // Run runs `shroud run ROOT <options_and_args>` (stdout and stderr together).
@@ -90,9 +91,9 @@ class TestBundle {
 };
 
 // SkipWithoutHost skips the test, saying why, when this host cannot run `shroud run`.
-#define UID2_SKIP_WITHOUT_RUNTIME_HOST()                                          \
-  do {                                                                            \
-    std::string missing = uid2::runtime::MissingHostSupport();                    \
+#define UID2_SKIP_WITHOUT_RUNTIME_HOST()                                            \
+  do {                                                                              \
+    std::string missing = uid2::runtime::MissingHostSupport();                      \
     if (!missing.empty()) GTEST_SKIP() << "host prerequisite missing: " << missing; \
   } while (0)
 

@@ -47,6 +47,7 @@ TEST(ExamplesTest, PythonScript) {
   std::filesystem::copy("/usr/lib/python3.11", b.Path("/usr/lib/python3.11"),
                         std::filesystem::copy_options::recursive);
   b.Copy(std::string(UID2_SOURCE_DIR) + "/examples/python/hello.py", "/app/hello.py");
+  b.Write("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");  // present, not in the manifest
   RunResult s = b.Sign(Example("python/python.manifest"));
   ASSERT_EQ(s.exit_code, 0) << s.out;
   RunResult r = b.Run("");

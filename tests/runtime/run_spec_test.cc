@@ -21,22 +21,25 @@ Result<RunSpec> TrySpec(const std::string& toml) {
 }
 
 TEST(RunSpecTest, RefusesConflictingArgvSources) {
-  auto r = TrySpec("libos.entrypoint = \"/a\"\nloader.argv = [\"a\"]\n"
-                   "loader.insecure__use_cmdline_argv = true\n");
+  auto r = TrySpec(
+      "libos.entrypoint = \"/a\"\nloader.argv = [\"a\"]\n"
+      "loader.insecure__use_cmdline_argv = true\n");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("mutually exclusive"), std::string::npos);
 }
 
 TEST(RunSpecTest, RefusesPassthroughFalseWithHostEnv) {
-  auto r = TrySpec("libos.entrypoint = \"/a\"\nloader.insecure__use_host_env = true\n"
-                   "loader.env.X = { passthrough = false }\n");
+  auto r = TrySpec(
+      "libos.entrypoint = \"/a\"\nloader.insecure__use_host_env = true\n"
+      "loader.env.X = { passthrough = false }\n");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("loader.env.X"), std::string::npos);
 }
 
 TEST(RunSpecTest, EncryptedMountsAreNotSupportedYet) {
-  auto r = TrySpec("libos.entrypoint = \"/a\"\n"
-                   "fs.mounts = [{ type = \"encrypted\", path = \"/e\", uri = \"file:/e\" }]\n");
+  auto r = TrySpec(
+      "libos.entrypoint = \"/a\"\n"
+      "fs.mounts = [{ type = \"encrypted\", path = \"/e\", uri = \"file:/e\" }]\n");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kUnsupported);
   EXPECT_NE(r.error().message().find("not supported yet"), std::string::npos);
@@ -90,14 +93,16 @@ TEST(ArgvTest, ArgvSrcFileIsNulSeparated) {
 }
 
 TEST(EnvTest, HostEnvironmentDroppedUnlessAllowed) {
-  RunSpec s = Spec("libos.entrypoint = \"/a\"\nloader.env.A = \"1\"\n"
-                   "loader.env.P = { passthrough = true }\nloader.env.Q = { passthrough = true }\n");
+  RunSpec s = Spec(
+      "libos.entrypoint = \"/a\"\nloader.env.A = \"1\"\n"
+      "loader.env.P = { passthrough = true }\nloader.env.Q = { passthrough = true }\n");
   auto env = BuildEnv(s, {"SECRET=x", "P=host", "A=host"}, std::nullopt);
   ASSERT_TRUE(env.ok());
   EXPECT_EQ(*env, (std::vector<std::string>{"A=1", "P=host"}));
 
-  s = Spec("libos.entrypoint = \"/a\"\nloader.insecure__use_host_env = true\n"
-           "loader.env.A = { value = \"1\" }\nloader.env_src_file = \"file:/env\"\n");
+  s = Spec(
+      "libos.entrypoint = \"/a\"\nloader.insecure__use_host_env = true\n"
+      "loader.env.A = { value = \"1\" }\nloader.env_src_file = \"file:/env\"\n");
   env = BuildEnv(s, {"SECRET=x", "A=host"}, ToBytes(std::string("B=2\0A=file\0", 11)));
   ASSERT_TRUE(env.ok());
   EXPECT_EQ(*env, (std::vector<std::string>{"SECRET=x", "A=1", "B=2"}));

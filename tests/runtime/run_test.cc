@@ -71,8 +71,8 @@ TEST_F(RunTest, TamperedTrustedFileIsRefusedAtOpen) {
 TEST_F(RunTest, TrustedFileChangedAfterStartIsRefused) {
   SignOk(Manifest(""));
   std::string log = b_.Path("/../run.log");
-  std::string cmd = "(shroud run " + b_.root() +
-                    " -- reread /data/trusted.txt /out/go > " + log + " 2>&1 &)";
+  std::string cmd =
+      "(shroud run " + b_.root() + " -- reread /data/trusted.txt /out/go > " + log + " 2>&1 &)";
   RunCommand("sh -c " + Quote(cmd));
   auto wait_for = [&](const std::string& text) {
     for (int i = 0; i < 200; i++) {
@@ -190,15 +190,17 @@ TEST_F(RunTest, EnclaveSizeBoundsMemory) {
 }
 
 TEST_F(RunTest, TmpfsMountAndStartDir) {
-  SignOk(Manifest("fs.start_dir = \"/scratch\"\n"
-                  "fs.mounts = [{ type = \"tmpfs\", path = \"/scratch\" }]\n"));
+  SignOk(
+      Manifest("fs.start_dir = \"/scratch\"\n"
+               "fs.mounts = [{ type = \"tmpfs\", path = \"/scratch\" }]\n"));
   RunResult r = b_.Run("-- write relative.txt in-tmpfs");
   EXPECT_NE(r.out.find("wrote relative.txt"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(b_.Path("/scratch/relative.txt")));
 }
 
 TEST_F(RunTest, EncryptedMountsAreNotSupportedYet) {
-  SignOk(Manifest("fs.mounts = [{ type = \"encrypted\", path = \"/secret\", uri = \"file:/enc\" }]\n"));
+  SignOk(Manifest(
+      "fs.mounts = [{ type = \"encrypted\", path = \"/secret\", uri = \"file:/enc\" }]\n"));
   RunResult r = b_.Run("-- exit 0");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("not supported yet"), std::string::npos) << r.out;
@@ -214,8 +216,8 @@ TEST_F(RunTest, QuoteFromDevAttestationVerifiesUnderTheSimulatedRoot) {
   EXPECT_EQ(b_.Read("/out/app.report").size(), 432u);
   // Platform collateral for this PKI (any quote of it gives the same collateral).
   std::string sig = b_.Path("/gramine/app_files/entrypoint.sig");
-  ASSERT_EQ(RunCommand("shroud quote sim --pki " + pki + " --sig " + sig +
-                       " --report-data 00 -o " + pki + "/ref.bin")
+  ASSERT_EQ(RunCommand("shroud quote sim --pki " + pki + " --sig " + sig + " --report-data 00 -o " +
+                       pki + "/ref.bin")
                 .exit_code,
             0);
   RunResult v = RunCommand("shroud --json quote verify " + b_.Path("/out/app.quote") +
@@ -234,12 +236,14 @@ TEST_F(RunTest, QuoteFromDevAttestationVerifiesUnderTheSimulatedRoot) {
 
 TEST_F(RunTest, SgxQuoteToolPrintsTheSignedIdentity) {
   b_.Copy(BinDir() + "/sgx_quote", "/usr/bin/sgx_quote");
-  SignOk("libos.entrypoint = \"/probe\"\nsgx.remote_attestation = \"dcap\"\nsgx.isvprodid = 7\n"
-         "sgx.isvsvn = 3\n" +
-         std::string(kFiles).replace(0, 21, "sgx.trusted_files = [\"file:/usr/bin/sgx_quote\", "));
+  SignOk(
+      "libos.entrypoint = \"/probe\"\nsgx.remote_attestation = \"dcap\"\nsgx.isvprodid = 7\n"
+      "sgx.isvsvn = 3\n" +
+      std::string(kFiles).replace(0, 21, "sgx.trusted_files = [\"file:/usr/bin/sgx_quote\", "));
   std::string pki = b_.Path("/../pki");
   ASSERT_EQ(RunCommand("shroud quote sim-pki init " + pki).exit_code, 0);
-  RunResult r = b_.Run("--sim-pki " + pki + " --exec sgx_quote -- --report-data abcd --quote "
+  RunResult r = b_.Run("--sim-pki " + pki +
+                       " --exec sgx_quote -- --report-data abcd --quote "
                        "/out/q.bin");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("attestation_type: dcap"), std::string::npos) << r.out;

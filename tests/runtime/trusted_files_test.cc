@@ -1,7 +1,7 @@
 // TrustedFiles: a file that does not match its manifest hash is refused at open, and bytes
 // changed after the first open are refused at read.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>

@@ -35,15 +35,15 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   });
 }
 
-const uid2::cli::Registration kRegistration({
-    "run",
-    "Run a signed bundle/image with its manifest enforced (direct runtime; exit status = the "
-    "app's)",
-    "  shroud run out/helloworld\n"
-    "  shroud run app.tar -- --port 8080          # args only if the manifest allows them\n"
-    "  shroud run out/app --sim-pki sim-pki/      # /dev/attestation/quote is simulated\n"
-    "  shroud run out/app --sim-pki sim-pki/ --exec sgx_quote -- --quote /tmp/q.bin\n"
-    "  shroud run out/app --trace extra.toml      # discover the files the app needs",
-    Setup});
+const uid2::cli::Registration kRegistration(
+    {"run",
+     "Run a signed bundle/image with its manifest enforced (direct runtime; exit status = the "
+     "app's)",
+     "  shroud run out/helloworld\n"
+     "  shroud run app.tar -- --port 8080          # args only if the manifest allows them\n"
+     "  shroud run out/app --sim-pki sim-pki/      # /dev/attestation/quote is simulated\n"
+     "  shroud run out/app --sim-pki sim-pki/ --exec sgx_quote -- --quote /tmp/q.bin\n"
+     "  shroud run out/app --trace extra.toml      # discover the files the app needs",
+     Setup});
 
 }  // namespace

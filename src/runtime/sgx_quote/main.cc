@@ -151,11 +151,13 @@ int main(int argc, char** argv) {
         quote_hex ? Hex(quote).c_str() : "", quote_hex ? "\"" : "");
     return 0;
   }
-  std::printf("attestation_type: %s\nMRENCLAVE: %s\nMRSIGNER:  %s\nPRODID:    %u\nSVN:       %u\n"
-              "DEBUG:     %s\nREPORTDATA: %s\n",
-              t.c_str(), Hex(mrenclave).c_str(), Hex(mrsigner).c_str(), prodid, svn,
-              debug ? "yes" : "no", Hex(rdata).c_str());
-  if (!quote_file.empty()) std::printf("quote: %zu bytes written to %s\n", quote.size(), quote_file.c_str());
+  std::printf(
+      "attestation_type: %s\nMRENCLAVE: %s\nMRSIGNER:  %s\nPRODID:    %u\nSVN:       %u\n"
+      "DEBUG:     %s\nREPORTDATA: %s\n",
+      t.c_str(), Hex(mrenclave).c_str(), Hex(mrsigner).c_str(), prodid, svn, debug ? "yes" : "no",
+      Hex(rdata).c_str());
+  if (!quote_file.empty())
+    std::printf("quote: %zu bytes written to %s\n", quote.size(), quote_file.c_str());
   if (quote_hex) std::printf("quote: %s\n", Hex(quote).c_str());
   return 0;
 }
