@@ -28,4 +28,8 @@ function(uid2_fuzzer name source)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   # Fuzzers live apart from the programs so scripts/fuzz.sh can find them all.
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin/fuzz)
+  if(NOT TARGET fuzzers)
+    add_custom_target(fuzzers)
+  endif()
+  add_dependencies(fuzzers ${name})
 endfunction()

@@ -12,7 +12,7 @@ only="${2:-}"
 
 ./scripts/setup-deps.sh
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "${JOBS:-$(nproc)}"
+cmake --build --preset fuzz -j "${JOBS:-$(nproc)}" --target fuzzers
 
 mkdir -p build/fuzz/artifacts
 status=0

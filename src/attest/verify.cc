@@ -82,9 +82,9 @@ Result<std::shared_ptr<const VerifiedPck>> VerifyPckChain(const Quote& quote,
   std::shared_ptr<const VerifiedPck> cached = pem.empty() ? nullptr : st.cache.FindChain(pem);
   if (cached) {
     if (now < cached->leaf.NotBefore() || now > cached->leaf.NotAfter()) {
-      return Fail(kCheckPckChain, "PCK certificate valid " + FormatIsoTime(cached->leaf.NotBefore()) +
-                                      " .. " + FormatIsoTime(cached->leaf.NotAfter()) + ", not at " +
-                                      FormatIsoTime(now));
+      return Fail(kCheckPckChain,
+                  "PCK certificate valid " + FormatIsoTime(cached->leaf.NotBefore()) + " .. " +
+                      FormatIsoTime(cached->leaf.NotAfter()) + ", not at " + FormatIsoTime(now));
     }
     return cached;
   }
@@ -92,7 +92,8 @@ Result<std::shared_ptr<const VerifiedPck>> VerifyPckChain(const Quote& quote,
   const crypto::Certificate& leaf = chain[0];
   const crypto::Certificate& ca = chain[1];
   if (chain[2].PublicKeySpkiDer() != st.anchor->spki) {
-    return Fail(kCheckPckChain, "the chain's root key is not the pinned root '" + st.anchor->label + "'");
+    return Fail(kCheckPckChain,
+                "the chain's root key is not the pinned root '" + st.anchor->label + "'");
   }
   if (CommonName(leaf).find("SGX PCK Certificate") == std::string::npos) {
     return Fail(kCheckPckChain, "leaf '" + leaf.SubjectName() + "' is not an SGX PCK Certificate");
@@ -102,7 +103,8 @@ Result<std::shared_ptr<const VerifiedPck>> VerifyPckChain(const Quote& quote,
   }
   if (st.pck_crl->IssuerName() != leaf.IssuerName()) {
     return Fail(kCheckPckCrl, "issued by '" + st.pck_crl->IssuerName() +
-                                  "' but the PCK certificate's issuer is '" + leaf.IssuerName() + "'");
+                                  "' but the PCK certificate's issuer is '" + leaf.IssuerName() +
+                                  "'");
   }
   bool prepared_ca = ca.Der() == st.pck_ca_der;
   if (prepared_ca) {
@@ -122,8 +124,8 @@ Result<std::shared_ptr<const VerifiedPck>> VerifyPckChain(const Quote& quote,
   if (!ext.ok()) return Fail(kCheckPckExtension, ext.error().message());
   Result<crypto::EcKeyP256> key = crypto::EcKeyP256::FromPublicSpkiDer(leaf.PublicKeySpkiDer());
   if (!key.ok()) return Fail(kCheckQeReportSignature, "PCK key: " + key.error().message());
-  auto verified = std::make_shared<const VerifiedPck>(
-      VerifiedPck{leaf.Clone(), std::move(key).value(), *ext});
+  auto verified =
+      std::make_shared<const VerifiedPck>(VerifiedPck{leaf.Clone(), std::move(key).value(), *ext});
   // Only chains through the prepared CA are cached: their every other check is fixed by the
   // (immutable) collateral.
   if (prepared_ca && !pem.empty()) st.cache.AddChain(pem, verified);

@@ -115,7 +115,7 @@ void InstallForwarding(bool ignore_int) {
 
 [[noreturn]] void Die(const ChildArgs* a, const char* what, const char* arg, int err) {
   char buf[1024];
-  int n = std::snprintf(buf, sizeof(buf), "%s %s: %s", what, arg, std::strerror(err));
+  int n = std::snprintf(buf, sizeof(buf), "%s %s: %s", what, arg, strerrorname_np(err));
   if (n > 0) (void)!write(a->err_fd, buf, static_cast<size_t>(std::min(n, 1023)));
   _exit(125);
 }
@@ -177,7 +177,9 @@ int InitMain(void* arg) {
   if (umount2(".", MNT_DETACH) != 0) Die(a, "umount2", "old root", errno);
   if (chdir("/") != 0) Die(a, "chdir", "/", errno);
 
-  pid_t app = fork();
+  // A raw fork: glibc's fork() would run its atfork handlers and take the allocator's locks,
+  // which a thread of the parent may have held when this process was cloned (a deadlock).
+  pid_t app = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
   if (app < 0) Die(a, "fork", "app", errno);
   if (app == 0) AppMain(a);
   close(a->err_fd);

@@ -34,11 +34,15 @@ TEST(AzurePackageTest, BuildsReproduciblyAndPrintsIdentity) {
     EXPECT_EQ(Field(r.out, "SVN"), "2");
     EXPECT_EQ(Field(r.out, "MRENCLAVE").size(), 64u);
     EXPECT_EQ(Field(r.out, "MRSIGNER").size(), 64u);
-    if (i == 1) EXPECT_EQ(Field(r.out, "MRENCLAVE"), mrenclave);
+    if (i == 1) {
+      EXPECT_EQ(Field(r.out, "MRENCLAVE"), mrenclave);
+    }
     mrenclave = Field(r.out, "MRENCLAVE");
     auto d = uid2::oci::DigestFile(out + "/uid2-operator-azure-sgx.tar.gz");
     ASSERT_TRUE(d.ok());
-    if (i == 1) EXPECT_EQ(*d, digest);
+    if (i == 1) {
+      EXPECT_EQ(*d, digest);
+    }
     digest = *d;
   }
   // The image is a docker-archive carrying the identity as labels; the bundle is a tar whose
