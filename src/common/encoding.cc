@@ -47,8 +47,7 @@ std::string Base64Encode(ByteSpan data, Base64Alphabet alphabet, bool pad) {
   return out;
 }
 
-std::optional<Bytes> Base64Decode(std::string_view text, Base64Alphabet alphabet,
-                                  Base64Mode mode) {
+std::optional<Bytes> Base64Decode(std::string_view text, Base64Alphabet alphabet, Base64Mode mode) {
   const DecodeTable& table = alphabet == Base64Alphabet::kStandard ? kStdTable : kUrlTable;
   const bool strict = mode == Base64Mode::kStrict;
 

@@ -1,8 +1,8 @@
 // file.h: whole-file reads and atomic writes, with errors that name the path.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "common/bytes.h"
 #include "common/status.h"

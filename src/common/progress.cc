@@ -15,8 +15,14 @@ Progress::Progress(std::string label, uint64_t total, Unit unit, bool quiet, std
 
 Progress::Progress(std::string label, uint64_t total, Unit unit, bool quiet, std::FILE* out,
                    bool is_tty)
-    : label_(std::move(label)), total_(total), unit_(unit), quiet_(quiet), out_(out),
-      tty_(is_tty), start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      total_(total),
+      unit_(unit),
+      quiet_(quiet),
+      out_(out),
+      tty_(is_tty),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 Progress::~Progress() { Finish(); }
 

@@ -20,12 +20,12 @@
 namespace uid2 {
 
 enum class ErrorCode {
-  kInvalid,        // malformed input: a parser or validator refused it
-  kNotFound,       // a file, key or record does not exist
-  kVerifyFailed,   // a signature, MAC, hash or policy check failed
-  kIo,             // the operating system refused a read, write or call
-  kUnsupported,    // valid input that this build does not handle
-  kInternal,       // a bug or a library failure (OpenSSL, libarchive, ...)
+  kInvalid,       // malformed input: a parser or validator refused it
+  kNotFound,      // a file, key or record does not exist
+  kVerifyFailed,  // a signature, MAC, hash or policy check failed
+  kIo,            // the operating system refused a read, write or call
+  kUnsupported,   // valid input that this build does not handle
+  kInternal,      // a bug or a library failure (OpenSSL, libarchive, ...)
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
@@ -66,24 +66,39 @@ class [[nodiscard]] Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
   // REQUIRES: ok()
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
   // REQUIRES: !ok()
-  const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
-  Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+  const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(v_));
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -97,8 +112,14 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const& { assert(!ok_); return error_; }
-  Error&& error() && { assert(!ok_); return std::move(error_); }
+  const Error& error() const& {
+    assert(!ok_);
+    return error_;
+  }
+  Error&& error() && {
+    assert(!ok_);
+    return std::move(error_);
+  }
 
  private:
   Error error_{ErrorCode::kInternal, ""};
@@ -114,9 +135,9 @@ inline Status Ok() { return {}; }
 #define UID2_CONCAT_(a, b) UID2_CONCAT_INNER_(a, b)
 
 // UID2_RETURN_IF_ERROR(expr): returns expr's Error from the enclosing function.
-#define UID2_RETURN_IF_ERROR(expr)                                   \
-  do {                                                               \
-    auto uid2_status_ = (expr);                                      \
+#define UID2_RETURN_IF_ERROR(expr)                                  \
+  do {                                                              \
+    auto uid2_status_ = (expr);                                     \
     if (!uid2_status_.ok()) return std::move(uid2_status_).error(); \
   } while (0)
 

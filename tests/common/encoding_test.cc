@@ -10,8 +10,13 @@ struct Rfc4648Case {
   std::string_view plain, b64;
 };
 constexpr Rfc4648Case kRfc4648[] = {
-    {"", ""},           {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 TEST(Base64, Rfc4648VectorsRoundTrip) {
@@ -34,15 +39,15 @@ TEST(Base64, UrlSafeUnpadded) {
 }
 
 TEST(Base64, StrictRejectsMalformed) {
-  EXPECT_EQ(Base64Decode("Zm8"), std::nullopt);        // standard needs padding
-  EXPECT_EQ(Base64Decode("Zm9=="), std::nullopt);      // too much padding
-  EXPECT_EQ(Base64Decode("Zm=8"), std::nullopt);       // padding inside
-  EXPECT_EQ(Base64Decode("Zm9v!A=="), std::nullopt);   // bad character
-  EXPECT_EQ(Base64Decode("Zm9 v"), std::nullopt);      // whitespace
-  EXPECT_EQ(Base64Decode("Z"), std::nullopt);          // lone char
-  EXPECT_EQ(Base64Decode("Zm9="), std::nullopt);       // non-canonical: trailing bits set
-  EXPECT_EQ(Base64Decode("Zh=="), std::nullopt);       // non-canonical
-  EXPECT_EQ(Base64UrlDecode("Zm8="), std::nullopt);    // url-safe strict forbids padding
+  EXPECT_EQ(Base64Decode("Zm8"), std::nullopt);       // standard needs padding
+  EXPECT_EQ(Base64Decode("Zm9=="), std::nullopt);     // too much padding
+  EXPECT_EQ(Base64Decode("Zm=8"), std::nullopt);      // padding inside
+  EXPECT_EQ(Base64Decode("Zm9v!A=="), std::nullopt);  // bad character
+  EXPECT_EQ(Base64Decode("Zm9 v"), std::nullopt);     // whitespace
+  EXPECT_EQ(Base64Decode("Z"), std::nullopt);         // lone char
+  EXPECT_EQ(Base64Decode("Zm9="), std::nullopt);      // non-canonical: trailing bits set
+  EXPECT_EQ(Base64Decode("Zh=="), std::nullopt);      // non-canonical
+  EXPECT_EQ(Base64UrlDecode("Zm8="), std::nullopt);   // url-safe strict forbids padding
 }
 
 TEST(Base64, LenientAcceptsWhatJavaAccepts) {

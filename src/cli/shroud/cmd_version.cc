@@ -16,7 +16,7 @@ void Setup(CLI::App& app, const uid2::cli::Globals& globals) {
   });
 }
 
-const uid2::cli::Registration kRegistration({
-    "version", "Print the version", "  shroud version\n  shroud version --json", Setup});
+const uid2::cli::Registration kRegistration({"version", "Print the version",
+                                             "  shroud version\n  shroud version --json", Setup});
 
 }  // namespace
