@@ -14,6 +14,7 @@
 #include "common/encoding.h"
 #include "crypto/random.h"
 #include "operator/identity/identity.h"
+#include "operator/store/salts.h"
 
 using namespace uid2;
 using namespace uid2::operator_identity;
@@ -62,7 +63,7 @@ void BM_EmailToRawUidV3(benchmark::State& state) {
   for (auto _ : state) {
     auto id = ResolveIdentity(InputKind::kEmail, emails[i++ & 4095], &scratch);
     Sha256Value fl = FirstLevelHash(*id, kFirstLevelSalt);
-    size_t bucket = BucketIndex(fl, kBuckets);
+    size_t bucket = store::SaltBucketIndex(fl, kBuckets);
     RawUid uid = RawUidV3(fl, kBucketSalt, IdentityScope::kUid2, IdentityType::kEmail);
     benchmark::DoNotOptimize(bucket);
     benchmark::DoNotOptimize(uid);

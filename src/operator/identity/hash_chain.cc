@@ -11,7 +11,6 @@ namespace uid2::operator_identity {
 namespace {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr size_t kExactBuckets = size_t{1} << 20;
 constexpr size_t kV4KeySize = 32;
 constexpr size_t kV4Size = 33;
 constexpr size_t kV4IvSize = 12;
@@ -77,11 +76,6 @@ Sha256Value HashB64Then(ByteSpan value, std::string_view suffix) {
 
 Sha256Value FirstLevelHash(const IdentityBytes& identity, std::string_view first_level_salt) {
   return HashB64Then(identity.span(), first_level_salt);
-}
-
-size_t BucketIndex(const Sha256Value& first_level, size_t bucket_count) {
-  size_t h = size_t{first_level[0]} << 12 | size_t{first_level[1]} << 4 | (first_level[2] & 0x0F);
-  return bucket_count == kExactBuckets ? h : h % bucket_count;
 }
 
 Sha256Value RawUidV2(const Sha256Value& first_level, std::string_view salt) {

@@ -44,9 +44,7 @@ Sha256Value Sha256Of(ByteSpan data);
 // metadata's `first_level` text, used as text (not decoded).
 Sha256Value FirstLevelHash(const IdentityBytes& identity, std::string_view first_level_salt);
 
-// BucketIndex: the salt bucket of a first-level hash among `bucket_count` buckets (spec §3.2).
-// REQUIRES: bucket_count > 0.
-size_t BucketIndex(const Sha256Value& first_level, size_t bucket_count);
+// The salt bucket of a first-level hash is store::SaltBucketIndex (operator/store/salts.h).
 
 // RawUidV2: SHA256(b64text(first_level) || salt), `salt` the bucket's salt text.
 Sha256Value RawUidV2(const Sha256Value& first_level, std::string_view salt);

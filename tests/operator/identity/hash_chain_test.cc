@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "common/encoding.h"
+#include "operator/store/salts.h"
 #include "test_keys.h"
 
 namespace uid2::operator_identity {
 namespace {
 
+using store::SaltBucketIndex;
 using testing::LoadLocalSalts;
 using testing::LocalSalts;
 
@@ -37,7 +39,7 @@ class HashChainVectors : public ::testing::Test {
 TEST_F(HashChainVectors, TestExampleComV2AndV3) {
   Sha256Value fl = FirstLevel(InputKind::kEmail, "test@example.com");
   EXPECT_EQ(B64(fl), "RNzyiMMy106hy8MpBOsHBe+ZZkQR8IbUAG/IC2OrNr4=");
-  size_t idx = BucketIndex(fl, salts_.lines.size());
+  size_t idx = SaltBucketIndex(fl, salts_.lines.size());
   EXPECT_EQ(idx, 0u);
   const std::string& salt = salts_.lines[idx].salt;
   EXPECT_EQ(B64(RawUidV2(fl, salt)), "yCevINTMQ+BMfihNbXjrDLbm/FF+JvBan5YqmToByik=");
@@ -49,7 +51,7 @@ TEST_F(HashChainVectors, TestExampleComV2AndV3) {
 TEST_F(HashChainVectors, UserExampleComV4) {
   Sha256Value fl = FirstLevel(InputKind::kEmail, "User@Example.com");
   EXPECT_EQ(B64(fl), "sNucuuqRSevxEAlg4mdhE+VFd+d/XOb6N/kYA5QS/zE=");
-  size_t idx = BucketIndex(fl, salts_.lines.size());
+  size_t idx = SaltBucketIndex(fl, salts_.lines.size());
   EXPECT_EQ(idx, 2u);
   ASSERT_TRUE(salts_.lines[idx].salt.empty());
   auto v4 = RawUidV4(fl, KeyOf(salts_.lines[idx]), IdentityEnvironment::kTest, IdentityScope::kUid2,
@@ -65,7 +67,7 @@ TEST_F(HashChainVectors, UserExampleComV4) {
 TEST_F(HashChainVectors, PhoneV4) {
   Sha256Value fl = FirstLevel(InputKind::kPhone, "+12345678901");
   EXPECT_EQ(B64(fl), "urve3oGxLtO2WGhlQFKMzqhXOdYqSB53Rrgqpp9CFjY=");
-  size_t idx = BucketIndex(fl, salts_.lines.size());
+  size_t idx = SaltBucketIndex(fl, salts_.lines.size());
   EXPECT_EQ(idx, 2u);
   auto v4 = RawUidV4(fl, KeyOf(salts_.lines[idx]), IdentityEnvironment::kTest, IdentityScope::kUid2,
                      IdentityType::kPhone);
@@ -147,11 +149,11 @@ TEST(BucketIndex, LowNibbleOfByteTwoAndExactPowerOfTwo) {
   fl[1] = 0xCD;
   fl[2] = 0xEF;  // low nibble F; the high nibble E must be ignored
   const size_t h = 0xABCDF;
-  EXPECT_EQ(BucketIndex(fl, size_t{1} << 20), h);
-  EXPECT_EQ(BucketIndex(fl, 5), h % 5);
-  EXPECT_EQ(BucketIndex(fl, 1000), h % 1000);
+  EXPECT_EQ(SaltBucketIndex(fl, size_t{1} << 20), h);
+  EXPECT_EQ(SaltBucketIndex(fl, 5), h % 5);
+  EXPECT_EQ(SaltBucketIndex(fl, 1000), h % 1000);
   fl[2] = 0x0F;
-  EXPECT_EQ(BucketIndex(fl, size_t{1} << 20), h);
+  EXPECT_EQ(SaltBucketIndex(fl, size_t{1} << 20), h);
 }
 
 TEST(Base64Small, MatchesCommonEncoder) {
