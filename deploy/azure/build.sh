@@ -4,7 +4,7 @@
 # Packages the UID2 operator as an SGX enclave for Azure (AKS confidential nodes or any SGX
 # host with Docker), with no Docker engine and no SGX needed to build:
 #   1. a minimal root filesystem: uid2-operator, its shared libraries (ldd), /bin/sh, CA
-#      certificates, conf/<profile>-config.json (and data/uid2 for the local profile);
+#      certificates, conf/<profile>-config.json, static/js/*.js (and data/uid2 for the local profile);
 #   2. a container image of it (shroud image create);
 #   3. shielded with the Gramine engine image given by --engine (shroud shield), or a STAND-IN
 #      engine made here when --engine is omitted (loudly labelled: such an image does not run
@@ -71,6 +71,8 @@ copy_with_libs() {  # copy a program and every library ldd lists, at the same pa
 copy_with_libs "$operator" /usr/bin/uid2-operator
 copy_with_libs "$(readlink -f /bin/sh)" /bin/sh          # apploader.sh
 install -D -m 0644 "$repo/$CONFIG" "$rootfs/app/$CONFIG"
+mkdir -p "$rootfs/app/static/js"  # /static/js/*.js: the JS SDK files dropped in static/js/
+find "$repo/static/js" -maxdepth 1 -type f -name '*.js' -exec install -m 0644 {} "$rootfs/app/static/js/" \;
 if [ "${WITH_DATA:-0}" = 1 ]; then
   mkdir -p "$rootfs/app/data"
   cp -r "$repo/data/uid2" "$rootfs/app/data/uid2"

@@ -7,6 +7,7 @@
 
 #include "common/encoding.h"
 #include "common/file.h"
+#include "common/log.h"
 #include "oci/image.h"
 #include "oci/layer.h"
 #include "oci/safe_root.h"
@@ -25,6 +26,36 @@ std::string AppFile(const std::string& root, std::string_view name) {
   return root + std::string(kAppFilesDir) + "/" + std::string(name);
 }
 
+// LooksLikeImage: the top-level files of a docker-archive (manifest.json) or an OCI layout.
+bool LooksLikeImage(const std::string& dir) {
+  return Exists(dir + "/manifest.json") || Exists(dir + "/oci-layout");
+}
+
+// NotSigned explains how to sign what the user named: a shielded image, an image that is not
+// shielded yet, or a bundle root (`root` holds what was found).
+Error NotSigned(const std::string& path, const std::string& root, bool is_image) {
+  std::string what =
+      path + ": not signed (no " + std::string(kAppFilesDir) + "/entrypoint.manifest.sgx): ";
+  std::string key = " (a key: `shroud keygen -o KEY.pem`)";
+  if (is_image && Exists(AppFile(root, "entrypoint.manifest"))) {
+    return Error::NotFound(what + "sign the shielded image with `shroud sign-image " + path +
+                           " KEY.pem -o SIGNED.tar`" + key +
+                           ", then `shroud run SIGNED.tar` (docs/shielding.md)");
+  }
+  if (is_image) {
+    return Error::NotFound(what + "the image is not shielded either: `shroud shield " + path +
+                           " --engine GRAMINE_IMAGE -o UNSIGNED.tar`, then `shroud sign-image "
+                           "UNSIGNED.tar KEY.pem -o SIGNED.tar`" +
+                           key + " (docs/shielding.md)");
+  }
+  std::string app = "ROOT" + std::string(kAppFilesDir) + "/";
+  return Error::NotFound(
+      what + "sign the bundle's manifest with `shroud sign -m " + app +
+      "entrypoint.manifest -k KEY.pem --chroot ROOT --libpal ROOT" + std::string(kDefaultLibpal) +
+      " -o " + app + "entrypoint.manifest.sgx -s " + app +
+      "entrypoint.sig` where ROOT is the bundle directory" + key + " (docs/runtime.md)");
+}
+
 Result<Bundle> Unpack(const std::string& path, bool is_dir) {
   UID2_ASSIGN_OR_RETURN(oci::TempDir dir, oci::TempDir::Create("shroud-run-bundle-"));
   auto temp = std::make_shared<oci::TempDir>(std::move(dir));
@@ -35,7 +66,10 @@ Result<Bundle> Unpack(const std::string& path, bool is_dir) {
   Result<oci::Image> image = oci::ReadImage(path);
   if (image.ok()) {
     UID2_RETURN_IF_ERROR(oci::ApplyImage(*image, root, limits, &budget));
+  } else if (is_dir && LooksLikeImage(path)) {
+    return std::move(image).error();  // names the blob or layer at fault
   } else if (is_dir) {
+    if (Exists(AppFile(path, "entrypoint.manifest"))) return NotSigned(path, path, false);
     return Error::NotFound(path + ": neither a bundle (no " + std::string(kAppFilesDir) +
                            "/entrypoint.manifest.sgx) nor a signed image (" +
                            image.error().message() + ")");
@@ -43,11 +77,12 @@ Result<Bundle> Unpack(const std::string& path, bool is_dir) {
     UID2_ASSIGN_OR_RETURN(oci::SafeRoot safe, oci::SafeRoot::Open(root));
     Status s = oci::ApplyLayerFile(path, "bundle", safe, limits, &budget);
     if (!s.ok()) return std::move(s).error().Context(path);
+    // An image tar that ReadImage refused (e.g. a layer changed after signing) is not a bundle.
+    if (LooksLikeImage(root) && !Exists(AppFile(root, "entrypoint.manifest.sgx"))) {
+      return std::move(image).error();
+    }
   }
-  if (!Exists(AppFile(root, "entrypoint.manifest.sgx"))) {
-    return Error::NotFound(path + ": no " + std::string(kAppFilesDir) +
-                           "/entrypoint.manifest.sgx inside (was it signed?)");
-  }
+  if (!Exists(AppFile(root, "entrypoint.manifest.sgx"))) return NotSigned(path, root, image.ok());
   return Bundle{root, path, temp};
 }
 
@@ -78,7 +113,7 @@ Result<Bundle> OpenBundle(const std::string& path) {
   return Unpack(path, false);
 }
 
-Result<VerifiedBundle> VerifyBundle(const Bundle& bundle) {
+Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache* cache) {
   VerifiedBundle v;
   std::string sgx_path = AppFile(bundle.root, "entrypoint.manifest.sgx");
   std::string sig_path = AppFile(bundle.root, "entrypoint.sig");
@@ -87,8 +122,21 @@ Result<VerifiedBundle> VerifyBundle(const Bundle& bundle) {
   UID2_ASSIGN_OR_RETURN(v.manifest, manifest::ParseManifest(v.manifest_text, sgx_path));
   UID2_ASSIGN_OR_RETURN(sgx::EnclaveParams params, manifest::EnclaveParamsFrom(v.manifest));
   UID2_ASSIGN_OR_RETURN(std::string libpal, LibpalPath(bundle.root));
-  UID2_ASSIGN_OR_RETURN(
-      v.measured, sgx::MeasureEnclaveWithLibpalFile(AsBytes(v.manifest_text), libpal, params));
+  Result<Bytes> pal = ReadFileBytes(libpal);
+  if (!pal.ok()) return std::move(pal).error().Context("libpal");
+  CacheKey key =
+      MeasurementCacheKey(AsBytes(v.manifest_text), *pal, sig, sgx::kGramineV1_9.release);
+  std::optional<sgx::Measurement> cached;
+  if (cache != nullptr) cached = cache->Lookup(key);
+  if (cached) {
+    v.measured = *cached;
+    v.measurement_cached = true;
+  } else {
+    Result<sgx::Measurement> measured =
+        sgx::MeasureEnclave(AsBytes(v.manifest_text), *pal, params, sgx::kGramineV1_9);
+    if (!measured.ok()) return std::move(measured).error().Context(libpal);
+    v.measured = *measured;
+  }
   Status sig_ok = sgx::VerifySigstruct(sig);
   if (!sig_ok.ok()) return std::move(sig_ok).error().Context(sig_path);
   UID2_ASSIGN_OR_RETURN(v.sig, sgx::ParseSigstruct(sig));
@@ -104,6 +152,12 @@ Result<VerifiedBundle> VerifyBundle(const Bundle& bundle) {
                                std::to_string(v.sig.isv_prod_id) + "/" +
                                std::to_string(v.sig.isv_svn) + "/" + (v.sig.debug() ? "1" : "0") +
                                ") differ from the manifest's sgx.isvprodid/isvsvn/debug");
+  }
+  if (cache != nullptr && !cached) {
+    Status stored = cache->Store(key, v.measured);
+    if (!stored.ok()) {
+      log::Warn("measurement_cache_not_written", {{"error", stored.error().message()}});
+    }
   }
   return v;
 }

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "manifest/manifest.h"
 #include "oci/fs.h"
+#include "runtime/measurement_cache.h"
 #include "sgx/sigstruct.h"
 
 namespace uid2::runtime {
@@ -32,20 +33,25 @@ struct Bundle {
 };
 
 // OpenBundle recognises a directory, a bundle tar or a signed image (see above). Errors name
-// the path and what is missing.
+// the path and what is missing: an unsigned bundle or image is refused (kNotFound) with the
+// commands that sign it; an image whose blob or layer does not match its digest (changed after
+// it was written) is refused (kVerifyFailed) naming the blob or layer.
 Result<Bundle> OpenBundle(const std::string& path);
 
 struct VerifiedBundle {
   manifest::Manifest manifest;  // parsed entrypoint.manifest.sgx
   std::string manifest_text;
-  sgx::SigstructFields sig;     // the verified SIGSTRUCT
-  sgx::Measurement measured{};  // MRENCLAVE of .manifest.sgx + libpal
+  sgx::SigstructFields sig;         // the verified SIGSTRUCT
+  sgx::Measurement measured{};      // MRENCLAVE of .manifest.sgx + libpal
+  bool measurement_cached = false;  // `measured` came from the MeasurementCache
 };
 
 // VerifyBundle measures entrypoint.manifest.sgx with the libpal named by shroud.toml (default
 // kDefaultLibpal, inside the root) and checks entrypoint.sig: a valid RSA-3072 signature, the
 // same MRENCLAVE (kVerifyFailed naming both values) and the manifest's ISVPRODID, ISVSVN and
-// DEBUG bit.
-Result<VerifiedBundle> VerifyBundle(const Bundle& bundle);
+// DEBUG bit. With a `cache` (not owned), a trusted entry for exactly these manifest, libpal and
+// sig bytes replaces the measurement (every other check still runs), and a successful
+// verification is recorded there (a failure to write it is only a warning).
+Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache* cache = nullptr);
 
 }  // namespace uid2::runtime

@@ -10,7 +10,8 @@
 //               fail with EPERM); execve(entrypoint)
 // sgx.max_threads bounds the number of tasks (threads and processes) of the app with a pids
 // cgroup (v1 "pids" hierarchy, or cgroup2); hitting it makes clone() fail with EAGAIN and
-// is reported once on stderr while the app runs.
+// is reported once on stderr while the app runs. Reaching sgx.enclave_size (RLIMIT_AS) is
+// reported the same way (memory_limit.h).
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 
 #include "attest/sim.h"
@@ -17,6 +19,7 @@
 #include "runtime/attestation_files.h"
 #include "runtime/bundle.h"
 #include "runtime/launcher.h"
+#include "runtime/measurement_cache.h"
 #include "runtime/run_spec.h"
 #include "runtime/view.h"
 #include "runtime/view_fs.h"
@@ -93,6 +96,24 @@ std::string FindProgram(const View& view, const std::string& name) {
   return "/usr/bin/" + name;
 }
 
+// PhaseClock logs, at debug level, the milliseconds since `shroud run` started each phase
+// (`shroud --log-level debug run ...`: where start-up time goes, docs/benchmarks.md).
+class PhaseClock {
+ public:
+  void Mark(std::string_view phase) {
+    auto now = std::chrono::steady_clock::now();
+    log::Debug(
+        "startup_phase",
+        {{"phase", phase},
+         {"at_us", std::chrono::duration_cast<std::chrono::microseconds>(now - start_).count()},
+         {"took_us", std::chrono::duration_cast<std::chrono::microseconds>(now - last_).count()}});
+    last_ = now;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
+};
+
 // Workspace is the private directory holding the mount point and the staging directory.
 struct Workspace {
   std::string dir;
@@ -118,15 +139,27 @@ Result<int> RunBundle(const RunOptions& options) {
   if (std::string missing = MissingHostSupport(); !missing.empty()) {
     return Error::Unsupported("this host cannot run shroud run: " + missing);
   }
+  PhaseClock clock;
   UID2_ASSIGN_OR_RETURN(Bundle bundle, OpenBundle(options.bundle));
-  UID2_ASSIGN_OR_RETURN(VerifiedBundle verified, VerifyBundle(bundle));
-  log::Info("bundle_verified", {{"bundle", options.bundle},
-                                {"mrenclave", HexEncode(verified.sig.mr_enclave)},
-                                {"mrsigner", HexEncode(verified.sig.mr_signer)},
-                                {"isvprodid", verified.sig.isv_prod_id},
-                                {"isvsvn", verified.sig.isv_svn}});
+  clock.Mark("open_bundle");
+  std::optional<MeasurementCache> cache;
+  if (!options.measurement_cache_dir.empty()) {
+    std::error_code ec;  // a relative --measurement-cache is taken from the current directory
+    cache.emplace(
+        std::filesystem::absolute(options.measurement_cache_dir, ec).lexically_normal().string());
+  }
+  UID2_ASSIGN_OR_RETURN(VerifiedBundle verified, VerifyBundle(bundle, cache ? &*cache : nullptr));
+  clock.Mark("verify_bundle");
+  log::Info("bundle_verified",
+            {{"bundle", options.bundle},
+             {"measurement", verified.measurement_cached ? "cached" : "computed"},
+             {"mrenclave", HexEncode(verified.sig.mr_enclave)},
+             {"mrsigner", HexEncode(verified.sig.mr_signer)},
+             {"isvprodid", verified.sig.isv_prod_id},
+             {"isvsvn", verified.sig.isv_svn}});
   UID2_ASSIGN_OR_RETURN(RunSpec spec, RunSpecFromManifest(verified.manifest));
   UID2_ASSIGN_OR_RETURN(View view, View::Create(spec, bundle.root));
+  clock.Mark("view_rules");
 
   std::optional<Bytes> argv_src, env_src;
   if (!spec.argv_src_file.empty()) {
@@ -173,6 +206,7 @@ Result<int> RunBundle(const RunOptions& options) {
   UID2_RETURN_IF_ERROR(PrivateMountNamespace());
   ViewFs fs(&view, &attestation, mode);
   UID2_RETURN_IF_ERROR(fs.Mount(ws.dir + "/view"));
+  clock.Mark("fuse_mount");
 
   LaunchPlan plan;
   plan.view_dir = ws.dir + "/view";
@@ -188,7 +222,9 @@ Result<int> RunBundle(const RunOptions& options) {
   plan.enclave_size_for_messages = spec.enclave_size;
   plan.max_threads = spec.max_threads;
   Result<int> status = LaunchAndWait(plan);
+  clock.Mark("app_ran");
   fs.Unmount();
+  clock.Mark("fuse_unmount");
   if (!status.ok()) return status;
   if (mode == Enforcement::kTrace) {
     std::string snippet = TraceSnippet(fs.Outside());

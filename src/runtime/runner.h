@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "runtime/measurement_cache.h"
 
 namespace uid2::runtime {
 
@@ -16,6 +17,8 @@ struct RunOptions {
   std::string trace_out;          // trace mode: write the manifest snippet here
   std::string exec_path;          // run this program of the view instead of libos.entrypoint
   bool print_identity = false;    // log MRENCLAVE/MRSIGNER before starting
+  // Verified MRENCLAVEs (measurement_cache.h); empty = no cache.
+  std::string measurement_cache_dir = std::string(kDefaultMeasurementCacheDir);
 };
 
 // RunBundle returns the app's exit status (128 + N if killed by signal N), or an Error when

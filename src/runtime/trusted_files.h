@@ -31,6 +31,11 @@ namespace uid2::runtime {
 
 inline constexpr size_t kChunkSize = 64 * 1024;
 
+// PrefaultWritable populates the pages of [p, p + n) in one system call (MADV_POPULATE_WRITE)
+// before a large read lands there: a page fault per 4 KiB page costs ~10 us on virtual
+// machines (2.5 ms per MiB measured here). Best effort: a kernel without it just faults.
+void PrefaultWritable(void* p, size_t n);
+
 class TrustedFiles {
  public:
   // `on_change(host_path)` runs (on the watcher thread) when a verified file changes on disk;
@@ -52,6 +57,12 @@ class TrustedFiles {
   // Read fills buf with up to `size` bytes at `offset` from `fd` (a descriptor from Open for
   // `host`), verified chunk by chunk. Returns the byte count or -EACCES / -errno.
   int Read(const std::string& host, int fd, char* buf, size_t size, off_t offset);
+
+  // ReadInPlace is Read without the final copy: `buf` (at least ReadCapacity(size) bytes)
+  // receives the whole chunks covering the range, which are verified there and the requested
+  // bytes are then moved to its start. The FUSE layer hands `buf` to the kernel as is.
+  int ReadInPlace(const std::string& host, int fd, uint8_t* buf, size_t size, off_t offset);
+  static size_t ReadCapacity(size_t size) { return size + 2 * kChunkSize; }
 
   // StartWatcher starts the inotify thread (idempotent). Without it, changes are still caught
   // at the next read that reaches the runtime or the next open.

@@ -11,6 +11,7 @@
 // TraceSnippet().
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,7 +43,8 @@ class ViewFs {
   // Mount mounts the view on `mountpoint` (an empty directory) and serves it on background
   // threads. Needs /dev/fuse and CAP_SYS_ADMIN. Error names the mount point.
   Status Mount(const std::string& mountpoint);
-  // Unmount stops serving and unmounts (idempotent).
+  // Unmount stops serving and unmounts (idempotent). It returns promptly even while a process
+  // outside still holds a file of the view (that process then sees ENOTCONN).
   void Unmount();
 
   // The files the app used outside the manifest (trace mode, or allow_all_but_log):
@@ -69,6 +71,7 @@ class ViewFs {
   TrustedFiles trusted_;
   struct fuse* fuse_ = nullptr;
   std::thread loop_;
+  std::atomic<bool> loop_done_{false};
   bool mounted_ = false;
   mutable std::mutex mu_;
   std::map<std::string, bool> outside_;

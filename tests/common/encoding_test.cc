@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <random>
+
 namespace uid2 {
 namespace {
 
@@ -56,6 +59,110 @@ TEST(Base64, LenientAcceptsWhatJavaAccepts) {
   EXPECT_EQ(Base64Decode("Zm9v!A==", Base64Alphabet::kStandard, Base64Mode::kLenient),
             std::nullopt);
   EXPECT_EQ(Base64Decode("Z", Base64Alphabet::kStandard, Base64Mode::kLenient), std::nullopt);
+}
+
+// The straightforward bit-accumulator decoder the table-driven one replaced: the reference for
+// the differential tests below.
+std::optional<Bytes> ReferenceDecode(std::string_view text, Base64Alphabet alphabet,
+                                     Base64Mode mode) {
+  const std::string_view chars =
+      alphabet == Base64Alphabet::kStandard
+          ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+          : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const bool strict = mode == Base64Mode::kStrict;
+  size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    padding++;
+  }
+  std::string_view body = text.substr(0, text.size() - padding);
+  if (padding > 0) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    if (strict && alphabet == Base64Alphabet::kUrlSafe) return std::nullopt;
+  } else if (strict && alphabet == Base64Alphabet::kStandard && text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  if (body.size() % 4 == 1) return std::nullopt;
+  if (padding > 0 && padding != (4 - body.size() % 4) % 4) return std::nullopt;
+  Bytes out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : body) {
+    size_t v = chars.find(c);
+    if (v == std::string_view::npos) return std::nullopt;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<uint8_t>(acc >> bits));
+    }
+  }
+  if (strict && bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+TEST(Base64, RoundTripEveryLengthBothAlphabets) {
+  std::mt19937 rng(7);
+  for (size_t n = 0; n < 200; n++) {
+    Bytes data(n);
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    for (auto alphabet : {Base64Alphabet::kStandard, Base64Alphabet::kUrlSafe}) {
+      for (bool pad : {true, false}) {
+        std::string text = Base64Encode(data, alphabet, pad);
+        ASSERT_EQ(text.size(), Base64EncodedSize(n, pad));
+        auto back = Base64Decode(text, alphabet, Base64Mode::kLenient);
+        ASSERT_TRUE(back.has_value()) << text;
+        EXPECT_EQ(*back, data);
+        EXPECT_EQ(Base64Decode(text, alphabet, Base64Mode::kStrict),
+                  ReferenceDecode(text, alphabet, Base64Mode::kStrict));
+      }
+    }
+  }
+}
+
+TEST(Base64, MatchesReferenceOnMutatedText) {
+  // Every single-character substitution (including '=', space and bytes >= 0x80) at every
+  // position of short texts: the table decoder must accept and reject exactly like the
+  // reference, in both modes and alphabets.
+  const std::string alphabet_chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \n\x80\xff!";
+  std::mt19937 rng(11);
+  for (size_t n = 0; n < 12; n++) {
+    Bytes data(n);
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    std::string base = Base64Encode(data);
+    for (size_t pos = 0; pos < base.size(); pos++) {
+      for (char c : alphabet_chars) {
+        std::string text = base;
+        text[pos] = c;
+        for (auto alphabet : {Base64Alphabet::kStandard, Base64Alphabet::kUrlSafe}) {
+          for (auto mode : {Base64Mode::kStrict, Base64Mode::kLenient}) {
+            ASSERT_EQ(Base64Decode(text, alphabet, mode), ReferenceDecode(text, alphabet, mode))
+                << "text '" << text << "'";
+          }
+        }
+      }
+    }
+    // Truncations and unpadded forms too.
+    for (size_t cut = 0; cut <= base.size(); cut++) {
+      std::string text = base.substr(0, cut);
+      for (auto mode : {Base64Mode::kStrict, Base64Mode::kLenient}) {
+        ASSERT_EQ(Base64Decode(text, Base64Alphabet::kStandard, mode),
+                  ReferenceDecode(text, Base64Alphabet::kStandard, mode))
+            << text;
+      }
+    }
+  }
+}
+
+TEST(Base64, DecodeToReusesBufferAndEncodeToWritesExactly) {
+  Bytes buf(1000, 0xAA);
+  ASSERT_TRUE(Base64DecodeTo("Zm9vYmFy", Base64Alphabet::kStandard, Base64Mode::kStrict, &buf));
+  EXPECT_EQ(AsChars(buf), "foobar");
+  EXPECT_FALSE(Base64DecodeTo("Zm9v!A==", Base64Alphabet::kStandard, Base64Mode::kLenient, &buf));
+  char out[16];
+  std::memset(out, '#', sizeof out);
+  EXPECT_EQ(Base64EncodeTo(AsBytes("fooba"), out), 8u);
+  EXPECT_EQ(std::string_view(out, 9), "Zm9vYmE=#");
 }
 
 TEST(Hex, RoundTripAndRejects) {

@@ -34,6 +34,7 @@ TEST(ExamplesTest, HelloWorld) {
   ASSERT_EQ(RunCommand("shroud quote sim-pki init " + pki).exit_code, 0);
   r = b.Run("--sim-pki " + pki);
   EXPECT_NE(r.out.find("attestation: dcap"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("memory_limit"), std::string::npos) << r.out;  // watched, never reached
 }
 
 TEST(ExamplesTest, PythonScript) {
@@ -55,6 +56,7 @@ TEST(ExamplesTest, PythonScript) {
   EXPECT_NE(r.out.find("inside shroud run!"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"attestation_type\": \"none\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("/etc/passwd: denied"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("memory_limit"), std::string::npos) << r.out;
 }
 
 TEST(ExamplesTest, OperatorAnswersHealthcheck) {
@@ -94,6 +96,7 @@ TEST(ExamplesTest, OperatorAnswersHealthcheck) {
   ls << lf.rdbuf();
   EXPECT_NE(body.find("OK"), std::string::npos) << body << "\n--- log:\n" << ls.str();
   EXPECT_EQ(ls.str().find("file_denied"), std::string::npos) << ls.str();
+  EXPECT_EQ(ls.str().find("memory_limit"), std::string::npos) << ls.str();
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // `shroud run` end to end: bundles of the probe program (tests/runtime/apps/probe.c), signed
 // with `shroud sign` and run in the enforced view. Needs root and /dev/fuse (skips otherwise).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
 #include "bundle_builder.h"
+#include "common/encoding.h"
+#include "runtime/measurement_cache.h"
 
 namespace uid2::testing {
 namespace {
@@ -280,6 +283,60 @@ TEST_F(RunTest, RunsABundleTar) {
   unlink(tar.c_str());
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("trusted content"), std::string::npos) << r.out;
+}
+
+// The measurement cache (src/runtime/measurement_cache.h): a second run of the same bundle
+// uses the verified MRENCLAVE; changing any input byte misses, even a libpal change that does
+// not change the measurement; a changed manifest is still refused with both MRENCLAVEs.
+TEST_F(RunTest, MeasurementCacheHitsOnlyForTheSameBytes) {
+  SignOk(Manifest(""));
+  std::string cache = b_.Path("/../cache");
+  RunResult r = b_.Run("--measurement-cache " + cache + " -- exit 3");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("measurement=computed"), std::string::npos) << r.out;
+  r = b_.Run("--measurement-cache " + cache + " -- exit 4");
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_NE(r.out.find("measurement=cached"), std::string::npos) << r.out;
+
+  std::string libpal = "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so";
+  std::filesystem::permissions(b_.Path(libpal), std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  b_.Write(libpal, b_.Read(libpal) + std::string(16, '\0'));  // outside every PT_LOAD
+  r = b_.Run("--measurement-cache " + cache + " -- exit 5");
+  EXPECT_EQ(r.exit_code, 5) << r.out;  // same MRENCLAVE, but the bytes differ: measured again
+  EXPECT_NE(r.out.find("measurement=computed"), std::string::npos) << r.out;
+
+  std::string sgx = b_.Read("/gramine/app_files/entrypoint.manifest.sgx");
+  b_.Write("/gramine/app_files/entrypoint.manifest.sgx", sgx + "\n# changed after signing\n");
+  r = b_.Run("--measurement-cache " + cache + " -- exit 0");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("MRENCLAVE mismatch"), std::string::npos) << r.out;
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(cache), {}), 2) << r.out;
+}
+
+// A forged entry (the signed MRENCLAVE filed under the key of a changed manifest) is ignored
+// when anyone but root could have written it, so the changed manifest is still refused.
+TEST_F(RunTest, MeasurementCacheEntryOthersCouldWriteIsIgnored) {
+  SignOk(Manifest(""));
+  std::string cache = b_.Path("/../cache");
+  ASSERT_EQ(b_.Run("--measurement-cache " + cache + " -- exit 0").exit_code, 0);
+  std::filesystem::path entry = *std::filesystem::directory_iterator(cache);
+  std::string sgx = b_.Read("/gramine/app_files/entrypoint.manifest.sgx") + "\n# changed\n";
+  b_.Write("/gramine/app_files/entrypoint.manifest.sgx", sgx);
+  std::string libpal = b_.Read("/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so");
+  std::string sig = b_.Read("/gramine/app_files/entrypoint.sig");
+  auto bytes = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
+  runtime::CacheKey forged_key =
+      runtime::MeasurementCacheKey(bytes(sgx), bytes(libpal), bytes(sig), "v1.9");
+  std::string forged = b_.Read("/../cache/" + entry.filename().string());
+  std::copy(forged_key.begin(), forged_key.end(), forged.begin() + 8);
+  std::string forged_path = cache + "/" + HexEncode(forged_key);
+  std::ofstream(forged_path, std::ios::binary) << forged;
+  ASSERT_EQ(chmod(forged_path.c_str(), 0666), 0);  // writable by anyone: not trusted
+  RunResult r = b_.Run("--measurement-cache " + cache + " -- exit 0");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("measurement_cache_ignored"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MRENCLAVE mismatch"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 #
 #   bench/operator/service/run.sh                 # build (release), run all scenarios, print ratios
 #   DURATION=5 CONNECTIONS=16 bench/operator/service/run.sh --scenario generate,map3
+#   CONNECTIONS=8 bench/operator/service/run.sh --scenario map3 --binary   # octet-stream envelopes
 #
 # Starts, on 127.0.0.1, the operator with the local profile (THREADS server threads) and an
 # nginx floor (THREADS workers) serving static JSON files of the operator's response sizes,
-# then drives both with uid2-loadgen (fresh v2 envelopes over keep-alive connections).
+# then drives both with uid2-loadgen (fresh v2 envelopes over keep-alive connections), which also
+# reports the CPU time the operator, the nginx workers and itself spent per request.
 # Extra arguments go to uid2-loadgen. Environment: BUILD (default build/release), DURATION (s,
 # default 10), WARMUP (s, 1), CONNECTIONS (32), THREADS (nproc), LOADGEN_THREADS (1),
 # OP_PORT (18080), METRICS_PORT (19091), NGINX_PORT (18081), JSON=1 for JSON lines.
@@ -82,6 +84,7 @@ EOF
 pids+=($!)
 "$NGINX" -c "$tmp/nginx.conf" -p "$tmp" -e "$tmp/nginx-error.log" &
 pids+=($!)
+nginx_master=$!
 
 for _ in $(seq 100); do
   if curl -sf "http://127.0.0.1:$OP_PORT/ops/healthcheck" >/dev/null &&
@@ -95,6 +98,8 @@ echo "operator: $THREADS threads on :$OP_PORT; nginx: $THREADS workers on :$NGIN
      "loadgen: $CONNECTIONS connections, $LOADGEN_THREADS thread(s), ${DURATION}s per run" >&2
 args=(--port "$OP_PORT" --key "$KEY" --secret "$SECRET" --duration "$DURATION"
       --warmup "$WARMUP" --connections "$CONNECTIONS" --threads "$LOADGEN_THREADS"
-      --nginx-port "$NGINX_PORT" --nginx-root "$tmp/www")
+      --nginx-port "$NGINX_PORT" --nginx-root "$tmp/www" --operator-pid "${pids[0]}")
+# CPU accounting: the loadgen reads the server processes' CPU time around each measured window.
+for worker in $(pgrep -P "$nginx_master" || true); do args+=(--nginx-pid "$worker"); done
 [[ "${JSON:-0}" == 1 ]] && args+=(--json)
 nice -n 0 "$BUILD/bin/uid2-loadgen" "${args[@]}" "$@"

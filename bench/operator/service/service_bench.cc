@@ -11,6 +11,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "operator/service/operator_app.h"
 #include "operator/service/operator_service.h"
 #include "operator/service/v2_client.h"
 #include "operator/store/config.h"
@@ -33,6 +34,7 @@ struct World {
 World& GetWorld() {
   static World* w = [] {
     log::Init(log::Format::kHuman, log::Level::kWarn);
+    service::KeepLargeBuffersInHeap();  // as uid2-operator's RunOperator does
     auto* world = new World();
     auto config = store::LoadOperatorConfigProfile("local");
     if (!config.ok()) std::abort();

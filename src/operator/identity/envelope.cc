@@ -1,6 +1,8 @@
 // envelope.cc: v2 request envelope, response envelope and keyed replies (spec §2.1-§2.3).
 #include "operator/identity/envelope.h"
 
+#include <cstdlib>
+
 #include "common/encoding.h"
 #include "crypto/random.h"
 #include "operator/identity/fast_crypto.h"
@@ -19,54 +21,59 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// OpenBytes applies the checks after decoding: size, version, GCM, timestamp, JSON.
-EnvelopeError OpenBytes(ByteSpan env, const KeySecret& secret, int64_t now_ms,
-                        DecodedRequest* out) {
+// OpenBuffer applies the checks after decoding to the envelope in out->buffer: size, version,
+// GCM (decrypted in place), timestamp, JSON (parsed in situ).
+//   buffer: | version 1 | IV 12 | ct: ts 8 | nonce 8 | JSON n | tag 16 |
+EnvelopeError OpenBuffer(const KeySecret& secret, int64_t now_ms, DecodedRequest* out) {
+  Bytes& env = out->buffer;
   if (env.size() < kEnvelopeMinBytes) return EnvelopeError::kTooShort;
   if (env[0] != kEnvelopeVersion) return EnvelopeError::kVersionMismatch;
-  ByteSpan sealed = env.subspan(1);
-  Bytes plain(sealed.size() - kGcmOverhead);
-  if (!internal::GcmOpen(secret.data(), sealed, plain.data())) return EnvelopeError::kWrongSecret;
-  ByteReader r(plain);
+  uint8_t* plain = env.data() + 1 + internal::kGcmIv;
+  const size_t plain_size = env.size() - 1 - kGcmOverhead;
+  if (!internal::GcmOpen(secret.data(), ByteSpan(env).subspan(1), plain)) {
+    return EnvelopeError::kWrongSecret;
+  }
+  ByteReader r(ByteSpan(plain, plain_size));
   uint64_t ts;
   if (!r.ReadU64BE(&ts) || !r.ReadInto(out->nonce)) return EnvelopeError::kTooShort;
   out->timestamp_ms = static_cast<int64_t>(ts);
   if (!IsTimestampFresh(out->timestamp_ms, now_ms)) return EnvelopeError::kStaleTimestamp;
   out->payload.reset();
-  if (plain.size() > kTsNonceSize) {
+  if (plain_size > kTsNonceSize) {
+    // The tag (already checked) follows the plaintext: its first byte becomes the NUL that ends
+    // the in-situ parse. A NUL inside the JSON ends it too, exactly as in a length-bounded parse.
+    plain[plain_size] = 0;
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(
-        reinterpret_cast<const char*>(plain.data()) + kTsNonceSize, plain.size() - kTsNonceSize);
+    doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(
+        reinterpret_cast<char*>(plain + kTsNonceSize));
     if (doc.HasParseError() || !doc.IsObject()) return EnvelopeError::kBadJson;
     out->payload.emplace(std::move(doc));
   }
   return EnvelopeError::kOk;
 }
 
+EnvelopeError OpenBinary(ByteSpan body, const KeySecret& secret, int64_t now_ms,
+                         DecodedRequest* out) {
+  out->buffer.assign(body.begin(), body.end());
+  return OpenBuffer(secret, now_ms, out);
+}
+
 EnvelopeError OpenText(ByteSpan body, const KeySecret& secret, int64_t now_ms,
                        DecodedRequest* out) {
-  std::optional<Bytes> env =
-      Base64Decode(AsChars(body), Base64Alphabet::kStandard, Base64Mode::kLenient);
-  if (!env) return EnvelopeError::kNotBase64;
+  if (!Base64DecodeTo(AsChars(body), Base64Alphabet::kStandard, Base64Mode::kLenient,
+                      &out->buffer)) {
+    return EnvelopeError::kNotBase64;
+  }
   out->response_encoding = BodyEncoding::kBase64Text;
-  return OpenBytes(*env, secret, now_ms, out);
+  return OpenBuffer(secret, now_ms, out);
 }
 
-Bytes SealWithTsNonce(std::string_view json, const std::array<uint8_t, 8>& nonce,
-                      const KeySecret& secret, int64_t ts_ms, size_t prefix) {
-  Bytes plain(kTsNonceSize + json.size());
-  internal::BeWriter w(plain.data(), plain.size());
-  w.I64(ts_ms);
-  w.Raw(nonce);
-  w.Raw(AsBytes(json));
-  Bytes out(prefix + plain.size() + kGcmOverhead);
-  internal::GcmSeal(secret, plain, out.data() + prefix);
-  return out;
-}
-
-std::string AsText(const Bytes& bytes, BodyEncoding encoding) {
-  if (encoding == BodyEncoding::kBase64Text) return Base64Encode(bytes);
-  return std::string(AsChars(bytes));
+// FrameOf returns a response frame holding `json` (see ResponseFrameStart).
+std::string FrameOf(std::string_view json) {
+  std::string frame;
+  ResponseFrameStart(&frame, json.size());
+  frame.append(json);
+  return frame;
 }
 
 }  // namespace
@@ -108,7 +115,7 @@ EnvelopeError DecodeRequestEnvelope(ByteSpan body, BodyEncoding encoding,
   if (body.empty()) return EnvelopeError::kBodyMissing;
   if (encoding == BodyEncoding::kBase64Text) return OpenText(body, client_secret, now_ms, out);
   out->response_encoding = BodyEncoding::kBinary;
-  EnvelopeError binary = OpenBytes(body, client_secret, now_ms, out);
+  EnvelopeError binary = OpenBinary(body, client_secret, now_ms, out);
   if (binary == EnvelopeError::kOk) return binary;
   // Fallback: a binary-typed body that is base64 text is judged as base64 text.
   EnvelopeError text = OpenText(body, client_secret, now_ms, out);
@@ -119,18 +126,51 @@ EnvelopeError DecodeRequestEnvelope(ByteSpan body, BodyEncoding encoding,
   return text;
 }
 
+void ResponseFrameStart(std::string* frame, size_t reserve_json) {
+  frame->clear();
+  frame->reserve(kResponseFrameHeader + reserve_json + internal::kGcmTag);
+  frame->append(kResponseFrameHeader, '\0');
+}
+
+std::string SealResponseFrame(std::string frame, const std::array<uint8_t, 8>& nonce,
+                              const KeySecret& client_secret, int64_t now_ms,
+                              BodyEncoding encoding) {
+  if (frame.size() < kResponseFrameHeader) std::abort();  // not started with ResponseFrameStart
+  const size_t plain_size = frame.size() - internal::kGcmIv;
+  frame.append(internal::kGcmTag, '\0');
+  uint8_t* p = reinterpret_cast<uint8_t*>(frame.data());
+  internal::BeWriter w(p + internal::kGcmIv, kTsNonceSize);
+  w.I64(now_ms);
+  w.Raw(nonce);
+  internal::GcmSealInPlace(client_secret, p, plain_size);
+  if (encoding == BodyEncoding::kBinary) return frame;
+  std::string text(Base64EncodedSize(frame.size()), '\0');
+  Base64EncodeTo(AsBytes(frame), text.data());
+  return text;
+}
+
 std::string EncodeResponseEnvelope(std::string_view json, const std::array<uint8_t, 8>& nonce,
                                    const KeySecret& client_secret, int64_t now_ms,
                                    BodyEncoding encoding) {
-  return AsText(SealWithTsNonce(json, nonce, client_secret, now_ms, 0), encoding);
+  return SealResponseFrame(FrameOf(json), nonce, client_secret, now_ms, encoding);
 }
 
 std::string EncodeRequestEnvelope(std::string_view json, const std::array<uint8_t, 8>& nonce,
                                   const KeySecret& client_secret, int64_t timestamp_ms,
                                   BodyEncoding encoding) {
-  Bytes env = SealWithTsNonce(json, nonce, client_secret, timestamp_ms, 1);
-  env[0] = kEnvelopeVersion;
-  return AsText(env, encoding);
+  // A request envelope is a response frame behind the version byte.
+  std::string frame(1, static_cast<char>(kEnvelopeVersion));
+  frame.reserve(1 + kResponseFrameHeader + json.size() + internal::kGcmTag);
+  frame.append(kResponseFrameHeader, '\0');
+  frame.append(json);
+  frame.append(internal::kGcmTag, '\0');
+  uint8_t* p = reinterpret_cast<uint8_t*>(frame.data()) + 1;
+  internal::BeWriter w(p + internal::kGcmIv, kTsNonceSize);
+  w.I64(timestamp_ms);
+  w.Raw(nonce);
+  internal::GcmSealInPlace(client_secret, p, kTsNonceSize + json.size());
+  if (encoding == BodyEncoding::kBinary) return frame;
+  return Base64Encode(AsBytes(frame));
 }
 
 std::string EncodeKeyedReply(std::string_view json, const KeySecret& key) {

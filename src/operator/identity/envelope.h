@@ -56,6 +56,10 @@ enum class BodyEncoding { kBase64Text, kBinary };
 
 // DecodedRequest is a successfully opened envelope.
 struct DecodedRequest {
+  // The envelope bytes, decrypted in place: owns the memory the payload's strings point into
+  // (the JSON is parsed in situ, without copying strings). Declared before `payload` so the
+  // document is destroyed first.
+  Bytes buffer;
   int64_t timestamp_ms = 0;
   std::array<uint8_t, 8> nonce{};
   // The JSON object, or nullopt when the plaintext had no JSON (exactly 16 bytes).
@@ -84,6 +88,25 @@ EnvelopeError DecodeRequestEnvelope(ByteSpan body, BodyEncoding encoding,
 std::string EncodeResponseEnvelope(std::string_view json, const std::array<uint8_t, 8>& nonce,
                                    const KeySecret& client_secret, int64_t now_ms,
                                    BodyEncoding encoding);
+
+// Response frames: a large response is built in one buffer and sealed in place, so its JSON is
+// never copied. The caller starts with ResponseFrameStart (kResponseFrameHeader placeholder
+// bytes), appends the full {"status":...,"body":...} JSON, and passes the buffer to
+// SealResponseFrame, which fills IV | now_ms | nonce, encrypts in place and appends the GCM tag:
+//   | off | size | field                                  |
+//   |   0 |   12 | GCM IV (random)                        |
+//   |  12 |    8 | now ms (int64 BE)     \                |
+//   |  20 |    8 | echoed nonce           > ciphertext    |
+//   |  28 |    n | JSON                  /                |
+//   | end |   16 | GCM tag                                |
+// The result is that buffer itself for kBinary, or its base64 text for kBase64Text. Output is
+// identical to EncodeResponseEnvelope of the same JSON. A frame shorter than the header (not
+// started with ResponseFrameStart) is a caller bug: SealResponseFrame aborts.
+constexpr size_t kResponseFrameHeader = 12 + 16;
+void ResponseFrameStart(std::string* frame, size_t reserve_json = 0);
+std::string SealResponseFrame(std::string frame, const std::array<uint8_t, 8>& nonce,
+                              const KeySecret& client_secret, int64_t now_ms,
+                              BodyEncoding encoding);
 
 // EncodeKeyedReply: base64(GCM(key, json)) with no timestamp and nonce, for /v2/token/refresh
 // (key = refresh_response_key) and CSTG (key = the ECDH shared secret).

@@ -2,15 +2,16 @@
 // texts are written into stack arrays and hashed with the thread's digest context.
 #include "operator/identity/hash_chain.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "common/bytes.h"
+#include "common/encoding.h"
 #include "operator/identity/fast_crypto.h"
 
 namespace uid2::operator_identity {
 namespace {
 
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr size_t kV4KeySize = 32;
 constexpr size_t kV4Size = 33;
 constexpr size_t kV4IvSize = 12;
@@ -38,23 +39,8 @@ void V4Iv(std::string_view salt, const uint8_t* last16, uint8_t meta, const uint
 }  // namespace
 
 size_t Base64Small(ByteSpan in, std::array<char, 44>* out) {
-  size_t o = 0, i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = uint32_t{in[i]} << 16 | uint32_t{in[i + 1]} << 8 | in[i + 2];
-    (*out)[o++] = kB64[v >> 18];
-    (*out)[o++] = kB64[(v >> 12) & 63];
-    (*out)[o++] = kB64[(v >> 6) & 63];
-    (*out)[o++] = kB64[v & 63];
-  }
-  size_t rest = in.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint32_t{in[i]} << 16 | (rest == 2 ? uint32_t{in[i + 1]} << 8 : 0);
-    (*out)[o++] = kB64[v >> 18];
-    (*out)[o++] = kB64[(v >> 12) & 63];
-    (*out)[o++] = rest == 2 ? kB64[(v >> 6) & 63] : '=';
-    (*out)[o++] = '=';
-  }
-  return o;
+  if (in.size() > 33) std::abort();  // 44 characters hold at most 33 bytes
+  return Base64EncodeTo(in, out->data());
 }
 
 Sha256Value Sha256Of(ByteSpan data) {

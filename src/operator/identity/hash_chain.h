@@ -79,7 +79,7 @@ Result<RawUid> RawUidV4(const Sha256Value& first_level, const SaltKey& key, Iden
 // checks the checksum, the key id, and that the IV matches. kVerifyFailed otherwise.
 Result<std::array<uint8_t, 16>> DecryptRawUidV4(ByteSpan raw_uid, const SaltKey& key);
 
-// Base64Of44 writes the standard padded base64 text of up to 33 bytes into `out` (44 chars) and
+// Base64Small writes the standard padded base64 text of up to 33 bytes into `out` (44 chars) and
 // returns the text length. Used by the chain; exposed for tests.
 size_t Base64Small(ByteSpan in, std::array<char, 44>* out);
 

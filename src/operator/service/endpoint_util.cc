@@ -38,7 +38,35 @@ Reply Reply::Unauthorized() {
 }
 Reply Reply::Unknown(std::string message) { return Error(500, "unknown", std::move(message)); }
 
+namespace {
+constexpr std::string_view kSuccessPrefix = R"({"status":"success","body":)";
+}  // namespace
+
+std::string Reply::StartSuccessFrame(size_t reserve) {
+  std::string frame;
+  oi::ResponseFrameStart(&frame, kSuccessPrefix.size() + reserve + 1);
+  frame.append(kSuccessPrefix);
+  return frame;
+}
+
+Reply Reply::SuccessFrame(std::string frame) {
+  frame += '}';
+  Reply r;
+  r.frame = std::move(frame);
+  return r;
+}
+
+std::string Reply::TakeFrame() {
+  if (!frame.empty()) return std::move(frame);
+  std::string json = Json();
+  std::string out;
+  oi::ResponseFrameStart(&out, json.size());
+  out.append(json);
+  return out;
+}
+
 std::string Reply::Json() const {
+  if (!frame.empty()) return frame.substr(oi::kResponseFrameHeader);
   std::string out = "{\"status\":" + JsonQuote(status);
   if (kind == Kind::kSuccess) {
     out += ",\"body\":";

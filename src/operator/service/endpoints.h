@@ -16,6 +16,7 @@
 
 #include "operator/identity/identity.h"
 #include "operator/service/http_server.h"
+#include "operator/service/optout_remote.h"
 #include "operator/service/service_metrics.h"
 #include "operator/store/config.h"
 #include "operator/store/optout_store.h"
@@ -30,6 +31,11 @@ struct Reply {
   std::string status = "success";
   std::string body_json;  // kSuccess: the JSON text of "body"
   std::string message;    // kError
+  // kSuccess replies with large bodies are built straight into a response frame instead of
+  // body_json: oi::kResponseFrameHeader placeholder bytes, then the complete
+  // {"status":"success","body":...} JSON (StartSuccessFrame / EndSuccessFrame). The router
+  // seals it in place (oi::SealResponseFrame), so the body is never copied. Empty otherwise.
+  std::string frame;
 
   static Reply Success(std::string body_json);
   static Reply StatusOnly(std::string status);    // e.g. "optout", inside an encrypted 200
@@ -38,9 +44,18 @@ struct Reply {
   static Reply Unauthorized();                // 401 {"status":"unauthorized"}
   static Reply Unknown(std::string message);  // 500 unknown
 
+  // StartSuccessFrame returns a frame holding the placeholder and `{"status":"success","body":`
+  // with room for `reserve` more bytes; append the body JSON, then pass it to SuccessFrame.
+  static std::string StartSuccessFrame(size_t reserve);
+  // SuccessFrame closes the frame's JSON and makes the kSuccess reply.
+  static Reply SuccessFrame(std::string frame);
+
   // Json renders {"status":...,"body":...} (success), {"status":...} (status only) or
   // {"status":...,"message":...} (error).
   std::string Json() const;
+  // TakeFrame returns the reply as a response frame (moved out of a framed reply, or built
+  // from Json()), for oi::SealResponseFrame.
+  std::string TakeFrame();
 };
 
 // Messages used by several endpoints (verbatim from the reference operator).
@@ -96,6 +111,10 @@ class Endpoints {
               int32_t privacy_bits, int64_t established_ms, int64_t now_ms,
               std::string_view endpoint);
   bool OptedOut(const operator_identity::Sha256Value& first_level) const;
+  // SendRemoteOptOut posts a logout to optout_api_uri (email/phone as given in the request).
+  Status SendRemoteOptOut(const Call& c, operator_identity::InputKind kind,
+                          const operator_identity::Sha256Value& first_level,
+                          ByteSpan raw_uid) const;
   Result<const crypto::EcKeyP256*> CstgKey(const store::Snapshot& snap,
                                            const store::ClientSideKeypair& kp);
 
@@ -103,6 +122,8 @@ class Endpoints {
   store::OptOutStore* optout_;
   ServiceMetrics* metrics_;
   operator_identity::IdentityScope scope_;
+  // Set when optout_api_uri is configured: logout posts there instead of the local folder.
+  std::unique_ptr<RemoteOptOut> remote_optout_;
 
   // Parsed CSTG private keys of the current snapshot (parsing is the expensive step).
   std::mutex cstg_mu_;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "operator/identity/tcf.h"
 #include "operator/service/endpoints.h"
 
 namespace uid2::service {
@@ -49,11 +50,37 @@ oi::SpecialIdentity SpecialByFirstLevel(oi::IdentityType type, const oi::Sha256V
   return oi::SpecialIdentity::kNone;
 }
 
+enum class ConsentCheck { kSufficient, kInsufficient, kInvalid };
+
+// CheckEuidConsent applies the EUID TCF rule (tcf.h) to the optional tcf_consent_string. As in
+// the reference, only a present key is checked; a null, empty, non-string or undecodable value
+// is invalid.
+ConsentCheck CheckEuidConsent(const rapidjson::Value* payload, int vendor_id) {
+  if (payload == nullptr) return ConsentCheck::kSufficient;
+  auto it = payload->FindMember("tcf_consent_string");
+  if (it == payload->MemberEnd()) return ConsentCheck::kSufficient;
+  if (!it->value.IsString() || it->value.GetStringLength() == 0) return ConsentCheck::kInvalid;
+  auto tc = oi::DecodeTcString({it->value.GetString(), it->value.GetStringLength()});
+  if (!tc.ok()) return ConsentCheck::kInvalid;
+  return oi::EvaluateEuidConsent(*tc, vendor_id) == oi::TcfConsent::kSufficient
+             ? ConsentCheck::kSufficient
+             : ConsentCheck::kInsufficient;
+}
+
 }  // namespace
 
 Endpoints::Endpoints(const store::OperatorConfig& config, store::OptOutStore* optout,
                      ServiceMetrics* metrics)
-    : config_(config), optout_(optout), metrics_(metrics), scope_(ScopeOf(config.identity_scope)) {}
+    : config_(config), optout_(optout), metrics_(metrics), scope_(ScopeOf(config.identity_scope)) {
+  if (!config.optout_api_uri) return;
+  auto remote = RemoteOptOut::Create(*config.optout_api_uri, config.core_api_token,
+                                     config.uid_instance_id_prefix);
+  if (remote.ok()) {
+    remote_optout_ = std::move(remote).value();
+  } else {  // the config loader refuses such a URI; this is for configs built in code
+    log::Error("optout_api_uri_invalid", {{"error", remote.error().message()}});
+  }
+}
 
 bool Endpoints::OptedOut(const oi::Sha256Value& first_level) const {
   return optout_->Current()->IsOptedOut(first_level);
@@ -145,6 +172,17 @@ Reply Endpoints::TokenGenerate(const Call& c) {
     metrics_->TokenResponse(site, "generate", "invalid_input");
     return Reply::ClientError(in.error().message());
   }
+  if (scope_ == oi::IdentityScope::kEuid) {
+    ConsentCheck consent = CheckEuidConsent(c.payload, config_.tcf_vendor_id);
+    if (consent == ConsentCheck::kInvalid) {
+      metrics_->TokenResponse(site, "generate", "invalid_user_consent_string");
+      return Reply::ClientError("User consent is invalid");
+    }
+    if (consent == ConsentCheck::kInsufficient) {
+      metrics_->TokenResponse(site, "generate", "insufficient_user_consent");
+      return Reply::StatusOnly("insufficient_user_consent");
+    }
+  }
   oi::IdentityType type = oi::TypeOfInput(in->kind);
   oi::SpecialIdentity special = oi::ClassifySpecialIdentity(type, in->bytes);
   oi::Sha256Value fl = oi::FirstLevelHash(in->bytes, c.snap.first_level_salt());
@@ -218,19 +256,26 @@ Reply Endpoints::TokenValidate(const Call& c) {
   return Reply::Success(match ? "true" : "false");
 }
 
+Status Endpoints::SendRemoteOptOut(const Call& c, oi::InputKind kind, const oi::Sha256Value& fl,
+                                   ByteSpan raw_uid) const {
+  if (!remote_optout_) return Error::Invalid("optout_api_uri is not a usable http(s) URL");
+  OptOutRequest r{fl, raw_uid, std::nullopt, std::nullopt};
+  const rapidjson::Value& given = (*c.payload)[std::string(oi::InputFieldName(kind)).c_str()];
+  if (kind == oi::InputKind::kEmail) r.email = std::string(given.GetString());
+  if (kind == oi::InputKind::kPhone) r.phone = std::string(given.GetString());
+  return remote_optout_->Send(r);
+}
+
 Reply Endpoints::TokenLogout(const Call& c) {
   auto in = ParseSingleIdentity(c.payload, config_.enable_phone_support);
   if (!in.ok()) return Reply::ClientError(in.error().message());
-  if (config_.optout_api_uri) {
-    // The remote opt-out service client is not built yet (local folder mode only).
-    log::Error("logout_remote_unsupported", {});
-    return Reply::Unknown("Remote opt-out service is not supported by this build");
-  }
   oi::IdentityType type = oi::TypeOfInput(in->kind);
   oi::Sha256Value fl = oi::FirstLevelHash(in->bytes, c.snap.first_level_salt());
   auto mapped = MapFirstLevel(c.snap, fl, scope_, type, config_.identity_v3, false, c.now_ms);
   if (!mapped.ok()) return Reply::Unknown("Unable to map identity");
-  Status s = optout_->AppendLogout(fl, mapped->current.span(), c.now_ms / 1000);
+  Status s = config_.optout_api_uri
+                 ? SendRemoteOptOut(c, in->kind, fl, mapped->current.span())
+                 : optout_->AppendLogout(fl, mapped->current.span(), c.now_ms / 1000);
   if (!s.ok()) {
     log::Error("logout_write_failed", {{"error", s.error().message()}});
     return Reply::Unknown("Opt-out request failed");

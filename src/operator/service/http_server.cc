@@ -146,6 +146,7 @@ class Session : public std::enable_shared_from_this<Session> {
     r.origin = Sv(req[http::field::origin]);
     r.client_version = Sv(req["X-UID2-Client-Version"]);
     r.body = req.body();
+    r.if_modified_since = Sv(req[http::field::if_modified_since]);
     bool keep_alive = req.keep_alive();
     std::string origin(r.origin);
 
@@ -160,14 +161,19 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const std::exception& e) {
       // Handlers return errors as values; this is the last-resort boundary (e.g. bad_alloc).
       log::Error("http_handler_exception", {{"server", impl_->options.name}, {"what", e.what()}});
-      w = HttpResponse{500, "application/json",
-                       R"({"status":"unknown","message":"Internal error"})"};
+      w = HttpResponse{
+          500, "application/json", R"({"status":"unknown","message":"Internal error"})", {}};
     }
-    Reply(w.status, std::move(w.content_type), std::move(w.body), keep_alive, origin);
+    Reply(w.status, std::move(w.content_type), std::move(w.body), keep_alive, origin, false,
+          &w.headers, req.method() == http::verb::head);
   }
 
+  // Reply sends one response. `extra` headers are added as given; `head_only` drops the body
+  // but keeps its Content-Length (the answer to a HEAD request).
   void Reply(unsigned status, std::string content_type, std::string body, bool keep_alive,
-             const std::string& origin, bool preflight = false) {
+             const std::string& origin, bool preflight = false,
+             const std::vector<std::pair<std::string, std::string>>* extra = nullptr,
+             bool head_only = false) {
     keep_alive = keep_alive && !worker_->draining;
     res_.emplace();
     res_->result(status);
@@ -184,9 +190,17 @@ class Session : public std::enable_shared_from_this<Session> {
       res_->set(http::field::access_control_allow_origin, origin);
     }
     if (!origin.empty()) res_->set(http::field::vary, "Origin");
+    if (extra != nullptr) {
+      for (const auto& [name, value] : *extra) res_->set(name, value);
+    }
     res_->body() = std::move(body);
     res_->keep_alive(keep_alive);
     res_->prepare_payload();
+    if (head_only && !res_->body().empty()) {
+      size_t length = res_->body().size();
+      res_->body().clear();
+      res_->content_length(length);
+    }
     stream_.expires_after(impl_->options.request_timeout);
     http::async_write(stream_, *res_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {

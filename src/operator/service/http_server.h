@@ -18,6 +18,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 
@@ -32,12 +34,15 @@ struct HttpRequest {
   std::string_view origin;
   std::string_view client_version;  // X-UID2-Client-Version
   std::string_view body;
+  std::string_view if_modified_since;  // If-Modified-Since, as sent
 };
 
+// A HEAD request is answered like a GET whose body is dropped (Content-Length kept).
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra (name, value) headers
 };
 
 // HttpHandler fills the response. It is called concurrently from every server thread.

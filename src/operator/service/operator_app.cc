@@ -1,5 +1,6 @@
 #include "operator/service/operator_app.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -104,7 +105,15 @@ void OperatorApp::Stop(std::chrono::milliseconds drain) {
   if (optout_) optout_->Stop();
 }
 
+void KeepLargeBuffersInHeap() {
+  constexpr int kMmapThreshold = 32 << 20;  // glibc's maximum on 64-bit
+  constexpr int kTrimThreshold = 128 << 20;
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+}
+
 int RunOperator(const OperatorFlags& flags) {
+  KeepLargeBuffersInHeap();
   // Block the stop signals before any thread starts, so every thread inherits the mask and
   // only sigwait below receives them.
   sigset_t stop_signals;

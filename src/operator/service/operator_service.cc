@@ -91,7 +91,8 @@ OperatorService::OperatorService(const store::OperatorConfig& config, store::Sto
       stores_(stores),
       metrics_(metrics),
       clock_(clock ? std::move(clock) : Clock(SystemNowMs)),
-      endpoints_(config, optout, metrics) {}
+      endpoints_(config, optout, metrics),
+      static_js_(config.static_js_dir) {}
 
 void OperatorService::SetUnhealthy(std::string reason) {
   if (reason.empty()) {
@@ -109,6 +110,11 @@ bool OperatorService::Enabled(Route route) const {
 
 void OperatorService::Handle(const HttpRequest& req, HttpResponse* res) {
   auto start = std::chrono::steady_clock::now();
+  if (StaticJsFiles::Matches(req.path)) {
+    static_js_.Serve(req, res);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return metrics_->HttpRequest(req.method, StaticJsFiles::kRouteName, res->status, secs);
+  }
   const RouteInfo* route = FindRoute(req.path);
   if (route != nullptr && !Enabled(route->route)) route = nullptr;
   if (!req.client_version.empty()) metrics_->ClientSdkVersion(req.client_version);
@@ -216,8 +222,8 @@ void OperatorService::HandleEnvelope(const RouteInfo& route, const store::Snapsh
   res->status = 200;
   bool binary = decoded.response_encoding == oi::BodyEncoding::kBinary;
   res->content_type = std::string(binary ? kOctets : kText);
-  res->body = oi::EncodeResponseEnvelope(reply.Json(), decoded.nonce, *secret, now_ms,
-                                         decoded.response_encoding);
+  res->body = oi::SealResponseFrame(reply.TakeFrame(), decoded.nonce, *secret, now_ms,
+                                    decoded.response_encoding);
 }
 
 void OperatorService::HandleRefresh(const store::Snapshot& snap, const HttpRequest& req,

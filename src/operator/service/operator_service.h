@@ -18,6 +18,7 @@
 #include "operator/service/endpoints.h"
 #include "operator/service/http_server.h"
 #include "operator/service/service_metrics.h"
+#include "operator/service/static_js.h"
 #include "operator/store/config.h"
 #include "operator/store/optout_store.h"
 #include "operator/store/store_manager.h"
@@ -85,6 +86,7 @@ class OperatorService {
   ServiceMetrics* metrics_;
   Clock clock_;
   Endpoints endpoints_;
+  StaticJsFiles static_js_;  // GET /static/js/*.js from config static_js_dir
   std::atomic<std::shared_ptr<const std::string>> unhealthy_;
 };
 

@@ -148,6 +148,8 @@ Status ReadService(JsonFields& f, OperatorConfig* c) {
       f.Int64InRange("http_idle_timeout_ms", 100, 3600000, &c->http_idle_timeout_ms));
   UID2_RETURN_IF_ERROR(
       f.Int64InRange("http_read_timeout_ms", 100, 3600000, &c->http_read_timeout_ms));
+  UID2_RETURN_IF_ERROR(f.String("static_js_dir", &c->static_js_dir));
+  if (c->static_js_dir.empty()) return f.BadValue("static_js_dir", "must not be empty", "");
   return f.Bool("enable_async_batch_request", &c->enable_async_batch_request);
 }
 
@@ -203,6 +205,10 @@ Status ReadOptOut(JsonFields& f, OperatorConfig* c) {
   if (c->optout_data_dir.empty()) return f.BadValue("optout_data_dir", "must not be empty", "");
   UID2_RETURN_IF_ERROR(f.Int64InRange("optout_refresh_ms", 100, 86400000, &c->optout_refresh_ms));
   UID2_RETURN_IF_ERROR(f.OptString("optout_api_uri", &c->optout_api_uri));
+  if (c->optout_api_uri && c->optout_api_uri->rfind("http://", 0) != 0 &&
+      c->optout_api_uri->rfind("https://", 0) != 0) {
+    return f.BadValue("optout_api_uri", "expected an http:// or https:// URL", *c->optout_api_uri);
+  }
   std::optional<std::string> token;
   UID2_RETURN_IF_ERROR(f.OptString("optout_api_token", &token));
   if (token) c->optout_api_token = Secret(*token);

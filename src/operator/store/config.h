@@ -9,8 +9,8 @@
 // integer in [1, 65535], got \"abc\""). Unknown keys are accepted (the reference operator's
 // configs carry keys this operator does not use) and listed in OperatorConfig::unknown_keys.
 //
-// Relative paths in the config (core_data_dir, optout_data_dir) are relative to the current
-// directory; the operator is meant to run from the repository root.
+// Relative paths in the config (core_data_dir, optout_data_dir, static_js_dir) are relative to
+// the current directory; the operator is meant to run from the repository root.
 //
 // Secrets: core_api_token and optout_api_token come from the environment variables of the same
 // name (a value in the file is used only when the variable is unset). They are held in Secret,
@@ -111,6 +111,7 @@ struct OperatorConfig {
   int64_t http_idle_timeout_ms = 60000;
   int64_t http_read_timeout_ms = 10000;
   bool enable_async_batch_request = false;
+  std::string static_js_dir = "static/js";  // folder served at GET /static/js/<name>.js
 
   // --- identity / API ---
   IdentityScope identity_scope = IdentityScope::kUid2;

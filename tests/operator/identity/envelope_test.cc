@@ -181,6 +181,63 @@ TEST(Response, RoundTripTextAndBinary) {
   EXPECT_FALSE(DecodeResponseEnvelope(AsBytes(body), BodyEncoding::kBase64Text, wrong).ok());
 }
 
+TEST(Envelope, InSituParseAcceptsExactlyWhatALengthBoundedParseAccepts) {
+  // The payload is parsed in place (strings unescaped into the decrypted buffer) and the parse
+  // ends at a NUL written over the tag: the verdicts and values must be those of an ordinary
+  // parse of the JSON bytes, including escapes and embedded NULs.
+  std::array<uint8_t, 8> nonce{};
+  const std::string cases[] = {
+      R"({"email":["a@b.com","c\"d@e.com","\u00e9@x.fr"]})",
+      std::string("{\"a\":1}\0garbage", 16),
+      std::string("{\"a\":\"x\0y\"}", 11),
+      std::string("\0{}", 3),
+      R"({"a":[1,2,{"b":null}]}  )",
+      "{\"a\":\"\xc3\xa9\"}",
+      "{\"a\":\"\xc3\"}",
+  };
+  for (const std::string& json : cases) {
+    rapidjson::Document expect;
+    expect.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+    bool expect_ok = !expect.HasParseError() && expect.IsObject();
+    for (BodyEncoding enc : {BodyEncoding::kBase64Text, BodyEncoding::kBinary}) {
+      std::string env = EncodeRequestEnvelope(json, nonce, Secret(), kVectorNow, enc);
+      DecodedRequest req;
+      EnvelopeError err = Decode(env, kVectorNow, &req, enc);
+      ASSERT_EQ(err == EnvelopeError::kOk, expect_ok) << HexEncode(AsBytes(json));
+      if (!expect_ok) {
+        EXPECT_EQ(err, EnvelopeError::kBadJson);
+        continue;
+      }
+      EXPECT_TRUE(*req.payload == expect) << json;
+    }
+  }
+  DecodedRequest req;
+  std::string env = EncodeRequestEnvelope(R"({"email":["a\"b@c.com"]})", nonce, Secret(),
+                                          kVectorNow, BodyEncoding::kBase64Text);
+  ASSERT_EQ(Decode(env, kVectorNow, &req), EnvelopeError::kOk);
+  EXPECT_EQ(std::string_view((*req.payload)["email"][0].GetString()), "a\"b@c.com");
+}
+
+TEST(Response, FrameSealedInPlaceEqualsEncodedEnvelope) {
+  std::array<uint8_t, 8> nonce{1, 2, 3, 4, 5, 6, 7, 8};
+  const std::string json = R"({"status":"success","body":{"email":[]}})";
+  for (BodyEncoding enc : {BodyEncoding::kBase64Text, BodyEncoding::kBinary}) {
+    std::string frame;
+    ResponseFrameStart(&frame, json.size());
+    ASSERT_EQ(frame.size(), kResponseFrameHeader);
+    frame += json;
+    std::string body = SealResponseFrame(std::move(frame), nonce, Secret(), 1710907366999, enc);
+    std::string other = EncodeResponseEnvelope(json, nonce, Secret(), 1710907366999, enc);
+    EXPECT_EQ(body.size(), other.size());
+    EXPECT_NE(body, other);  // fresh random IVs
+    auto dec = DecodeResponseEnvelope(AsBytes(body), enc, Secret());
+    ASSERT_TRUE(dec.ok()) << dec.error().message();
+    EXPECT_EQ(dec->timestamp_ms, 1710907366999);
+    EXPECT_EQ(dec->nonce, nonce);
+    EXPECT_EQ(dec->json, json);
+  }
+}
+
 TEST(KeyedReply, RoundTripNoTimestampNoNonce) {
   KeySecret key = Secret();
   const std::string json = "{\"status\":\"optout\"}";

@@ -363,6 +363,47 @@ TEST_F(ApiTest, MapV3MatchesSpecVectorsInInputOrder) {
   EXPECT_EQ(Str(e[3], "e"), "optout");
 }
 
+TEST_F(ApiTest, MapV3LargeBatchBothEnvelopesEveryInputAnswered) {
+  // 3,000 inputs (a ~300 KB response built in one frame and sealed in place), as base64 text
+  // and as application/octet-stream: every input gets exactly one well-formed result, in order,
+  // and the same identity maps to the same UIDs in both forms and in a single-input request.
+  std::string json = R"({"email":[)";
+  for (int i = 0; i < 3000; ++i) {
+    json += (i ? ",\"" : "\"") +
+            (i % 500 == 7 ? "no-at-sign" + std::to_string(i)
+                          : "user" + std::to_string(i) + "@example.com") +
+            "\"";
+  }
+  json += R"(],"phone":["+12345678901"]})";
+  std::string first_u;
+  for (bool binary : {false, true}) {
+    auto r = api_->V2("/v3/identity/map", k999, json, binary);
+    ASSERT_EQ(r.Status(), "success") << r.json.substr(0, 200);
+    EXPECT_EQ(r.content_type, binary ? "application/octet-stream" : "text/plain");
+    const auto& e = r.Body()["email"];
+    ASSERT_EQ(e.Size(), 3000u);
+    for (rapidjson::SizeType i = 0; i < e.Size(); ++i) {
+      if (i % 500 == 7) {
+        ASSERT_EQ(Str(e[i], "e"), "invalid identifier") << i;
+        continue;
+      }
+      ASSERT_EQ(e[i].MemberCount(), 3u) << i;
+      ASSERT_TRUE(e[i]["u"].IsString() && e[i]["u"].GetStringLength() >= 44) << i;
+      ASSERT_TRUE(e[i]["p"].IsNull() || e[i]["p"].IsString()) << i;
+      ASSERT_TRUE(e[i]["r"].IsInt64()) << i;
+    }
+    EXPECT_EQ(r.Body()["phone"].Size(), 1u);
+    EXPECT_EQ(r.Body()["email_hash"].Size(), 0u);
+    if (first_u.empty()) {
+      first_u = Str(e[0], "u");
+    } else {
+      EXPECT_EQ(Str(e[0], "u"), first_u);
+    }
+  }
+  auto one = api_->V2("/v3/identity/map", k999, R"({"email":["user0@example.com"]})");
+  EXPECT_EQ(Str(one.Body()["email"][0], "u"), first_u);
+}
+
 TEST_F(ApiTest, MapV3RejectsNullElementAndEmptyRequest) {
   auto null_el = api_->V2("/v3/identity/map", k999, R"({"email":["a@example.com",null]})");
   EXPECT_EQ(null_el.http, 400u);

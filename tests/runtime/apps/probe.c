@@ -7,10 +7,15 @@
  *   probe reread PATH WAITFILE       read PATH, wait for WAITFILE to appear, read PATH again
  *                                    through the same descriptor and through a new open
  *   probe threads N                  start N threads; print "threads created=K errno=NAME"
- *   probe alloc MB                   allocate and touch MB MiB; print "alloc ok" or "alloc failed"
+ *   probe alloc MB [WAITFILE]        allocate and touch MB MiB; print "alloc ok" or "alloc failed";
+ *                                    then wait for WAITFILE to appear (the app keeps running)
+ *   probe fill [WAITFILE]            malloc 1 MiB blocks until one fails; print "filled N MiB"
+ *   probe mmaploop N KB              N times mmap KB KiB, touch one page, munmap; print ns/iter
+ *   probe mallocloop N               N malloc/free of 64 B .. 8 MiB blocks (16 live); print ns/iter
  *   probe attest HEX64 OUT           write user_report_data (hex), copy report and quote to
  *                                    OUT.report / OUT.quote
- *   probe readbench PATH             read PATH twice sequentially, print MB/s of each pass
+ *   probe readbench PATH             read PATH three times sequentially, print MB/s of each
+ *                                    pass (and the open's time, and the reads' MB/s alone)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,13 +33,20 @@ extern char** environ;
 
 static const char* ErrName(int e) {
   switch (e) {
-    case EACCES: return "EACCES";
-    case ENOENT: return "ENOENT";
-    case EPERM: return "EPERM";
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EINVAL: return "EINVAL";
-    default: return strerror(e);
+    case EACCES:
+      return "EACCES";
+    case ENOENT:
+      return "ENOENT";
+    case EPERM:
+      return "EPERM";
+    case EAGAIN:
+      return "EAGAIN";
+    case ENOMEM:
+      return "ENOMEM";
+    case EINVAL:
+      return "EINVAL";
+    default:
+      return strerror(e);
   }
 }
 
@@ -127,15 +140,51 @@ static int Threads(int n) {
   return 0;
 }
 
-static int Alloc(long mb) {
+static void WaitFor(const char* waitfile) {
+  struct stat st;
+  if (waitfile == NULL) return;
+  fflush(stdout);
+  for (int i = 0; i < 600 && stat(waitfile, &st) != 0; i++) usleep(50 * 1000);
+  printf("waited for %s\n", waitfile);
+}
+
+static int Alloc(long mb, const char* waitfile) {
   char* p = malloc((size_t)mb << 20);
   if (p == NULL) {
     printf("alloc failed: %s\n", ErrName(errno));
+    WaitFor(waitfile);
     return 1;
   }
   memset(p, 1, (size_t)mb << 20);
   printf("alloc ok\n");
   free(p);
+  WaitFor(waitfile);
+  return 0;
+}
+
+static int Fill(const char* waitfile) {
+  long n = 0;
+  while (malloc(1 << 20) != NULL) n++; /* kept: the point is to run out */
+  printf("filled %ld MiB then %s\n", n, ErrName(errno));
+  WaitFor(waitfile);
+  return 0;
+}
+
+static double Now(void);
+
+static int MmapLoop(long n, long kb) {
+  double t0 = Now();
+  for (long i = 0; i < n; i++) {
+    char* p =
+        mmap(NULL, (size_t)kb << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      printf("mmap failed: %s\n", ErrName(errno));
+      return 1;
+    }
+    p[0] = 1;
+    munmap(p, (size_t)kb << 10);
+  }
+  printf("mmaploop %ld x %ld KiB: %.0f ns/iter\n", n, kb, (Now() - t0) * 1e9 / (double)n);
   return 0;
 }
 
@@ -193,14 +242,34 @@ static int ReadBench(const char* path) {
       printf("ERR open %s: %s\n", path, ErrName(errno));
       return 1;
     }
+    double opened = Now() - t0;
     static char buf[1 << 20];
     long long total = 0;
     ssize_t n;
     while ((n = read(fd, buf, sizeof(buf))) > 0) total += n;
     close(fd);
     double dt = Now() - t0;
-    printf("pass %d: %lld bytes in %.3f s = %.0f MB/s\n", pass, total, dt, total / dt / 1e6);
+    printf("pass %d: %lld bytes in %.3f s = %.0f MB/s (open %.3f s, reads %.0f MB/s)\n", pass,
+           total, dt, total / dt / 1e6, opened, total / (dt - opened) / 1e6);
   }
+  return 0;
+}
+
+static int MallocLoop(long n) {
+  char* live[16] = {0};
+  double t0 = Now();
+  for (long i = 0; i < n; i++) {
+    size_t size = (size_t)64 << (i % 18);
+    free(live[i % 16]);
+    live[i % 16] = malloc(size);
+    if (live[i % 16] == NULL) {
+      printf("malloc failed: %s\n", ErrName(errno));
+      return 1;
+    }
+    live[i % 16][0] = 1;
+  }
+  for (int i = 0; i < 16; i++) free(live[i]);
+  printf("mallocloop %ld: %.0f ns/iter\n", n, (Now() - t0) * 1e9 / (double)n);
   return 0;
 }
 
@@ -221,7 +290,14 @@ int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "write") == 0) return Write(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "reread") == 0) return Reread(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "threads") == 0) return Threads(atoi(argv[2]));
-  if (argc == 3 && strcmp(argv[1], "alloc") == 0) return Alloc(atol(argv[2]));
+  if ((argc == 3 || argc == 4) && strcmp(argv[1], "alloc") == 0) {
+    return Alloc(atol(argv[2]), argc == 4 ? argv[3] : NULL);
+  }
+  if ((argc == 2 || argc == 3) && strcmp(argv[1], "fill") == 0) {
+    return Fill(argc == 3 ? argv[2] : NULL);
+  }
+  if (argc == 3 && strcmp(argv[1], "mallocloop") == 0) return MallocLoop(atol(argv[2]));
+  if (argc == 4 && strcmp(argv[1], "mmaploop") == 0) return MmapLoop(atol(argv[2]), atol(argv[3]));
   if (argc == 4 && strcmp(argv[1], "attest") == 0) return Attest(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "readbench") == 0) return ReadBench(argv[2]);
   if (argc == 3 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
