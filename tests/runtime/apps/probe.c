@@ -148,8 +148,13 @@ static void WaitFor(const char* waitfile) {
   printf("waited for %s\n", waitfile);
 }
 
+/* Allocations are stored here so that the compiler cannot elide them (clang removes a malloc
+ * whose result is only tested and freed, and assumes an unused malloc never fails). */
+static void* volatile g_sink;
+
 static int Alloc(long mb, const char* waitfile) {
   char* p = malloc((size_t)mb << 20);
+  g_sink = p;
   if (p == NULL) {
     printf("alloc failed: %s\n", ErrName(errno));
     WaitFor(waitfile);
@@ -164,7 +169,7 @@ static int Alloc(long mb, const char* waitfile) {
 
 static int Fill(const char* waitfile) {
   long n = 0;
-  while (malloc(1 << 20) != NULL) n++; /* kept: the point is to run out */
+  while ((g_sink = malloc(1 << 20)) != NULL) n++; /* kept: the point is to run out */
   printf("filled %ld MiB then %s\n", n, ErrName(errno));
   WaitFor(waitfile);
   return 0;
@@ -267,6 +272,7 @@ static int MallocLoop(long n) {
       return 1;
     }
     live[i % 16][0] = 1;
+    g_sink = live[i % 16];
   }
   for (int i = 0; i < 16; i++) free(live[i]);
   printf("mallocloop %ld: %.0f ns/iter\n", n, (Now() - t0) * 1e9 / (double)n);
