@@ -17,6 +17,7 @@ cmake --build --preset asan -j "${JOBS:-$(nproc)}" --target fuzzers
 
 mkdir -p build/asan/artifacts
 status=0
+ran=0
 for bin in build/asan/bin/fuzz/*; do
   name=$(basename "$bin")
   [ -n "$only" ] && [ "$name" != "$only" ] && continue
@@ -29,7 +30,12 @@ for bin in build/asan/bin/fuzz/*; do
     echo "FAILED: $name (see build/asan/$name.log and build/asan/artifacts/)"
     status=1
   fi
-  grep -E '^stat::number_of_executed_units|^stat::new_units_added' build/asan/$name.log | tr '\n' ' '
+  grep -E '^stat::number_of_executed_units|^stat::new_units_added' build/asan/$name.log | tr '\n' ' ' || true
   echo
+  ran=$((ran + 1))
 done
+if [ "$ran" -eq 0 ]; then
+  echo "fuzz.sh: no fuzzer matched '${only:-*}' in build/asan/bin/fuzz/" >&2
+  exit 1
+fi
 exit $status

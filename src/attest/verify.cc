@@ -52,6 +52,14 @@ Result<std::vector<crypto::Certificate>> LoadPckChain(const Quote& quote,
   return chain;
 }
 
+// CheckPckValidity fails when `now` is outside the PCK leaf's validity window.
+Status CheckPckValidity(const crypto::Certificate& leaf, time_t now) {
+  if (now >= leaf.NotBefore() && now <= leaf.NotAfter()) return Ok();
+  return Fail(kCheckPckChain, "PCK certificate valid " + FormatIsoTime(leaf.NotBefore()) + " .. " +
+                                  FormatIsoTime(leaf.NotAfter()) + ", not at " +
+                                  FormatIsoTime(now));
+}
+
 // VerifyLeafUnderPreparedCa checks a leaf issued by the already-verified PCK CA.
 Status VerifyLeafUnderPreparedCa(const crypto::Certificate& leaf,
                                  const PreparedCollateral::State& st, time_t now) {
@@ -63,11 +71,7 @@ Status VerifyLeafUnderPreparedCa(const crypto::Certificate& leaf,
   if (X509_verify(leaf.get(), X509_get0_pubkey(ca)) != 1) {
     return Fail(kCheckPckChain, "PCK certificate signature does not verify");
   }
-  if (now < leaf.NotBefore() || now > leaf.NotAfter()) {
-    return Fail(kCheckPckChain, "PCK certificate valid " + FormatIsoTime(leaf.NotBefore()) +
-                                    " .. " + FormatIsoTime(leaf.NotAfter()) + ", not at " +
-                                    FormatIsoTime(now));
-  }
+  UID2_RETURN_IF_ERROR(CheckPckValidity(leaf, now));
   X509_REVOKED* revoked = nullptr;
   if (X509_CRL_get0_by_cert(st.pck_crl->get(), &revoked, leaf.get()) == 1) {
     return Fail(kCheckPckChain, "PCK certificate is revoked (PCK CRL)");
@@ -81,11 +85,7 @@ Result<std::shared_ptr<const VerifiedPck>> VerifyPckChain(const Quote& quote,
   std::string pem = quote.PckChainPem();
   std::shared_ptr<const VerifiedPck> cached = pem.empty() ? nullptr : st.cache.FindChain(pem);
   if (cached) {
-    if (now < cached->leaf.NotBefore() || now > cached->leaf.NotAfter()) {
-      return Fail(kCheckPckChain,
-                  "PCK certificate valid " + FormatIsoTime(cached->leaf.NotBefore()) + " .. " +
-                      FormatIsoTime(cached->leaf.NotAfter()) + ", not at " + FormatIsoTime(now));
-    }
+    UID2_RETURN_IF_ERROR(CheckPckValidity(cached->leaf, now));
     return cached;
   }
   UID2_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, LoadPckChain(quote, st));

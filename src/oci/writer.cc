@@ -158,6 +158,7 @@ int64_t SourceDateEpoch(int64_t fallback) {
 }
 
 Status WriteImage(const Image& image, const std::string& out, const WriteOptions& options) {
+  UID2_RETURN_IF_ERROR(CheckReplaceable(out));  // before any work, and before touching .partial
   std::string tmp = out + ".partial";
   (void)RemoveTree(tmp);
   Status s = Ok();
@@ -175,11 +176,6 @@ Status WriteImage(const Image& image, const std::string& out, const WriteOptions
   if (!s.ok()) {
     (void)RemoveTree(tmp);
     return std::move(s).error().Context("writing " + out);
-  }
-  Status replace = CheckReplaceable(out);
-  if (!replace.ok()) {
-    (void)RemoveTree(tmp);
-    return replace;
   }
   UID2_RETURN_IF_ERROR(RemoveTree(out));
   if (::rename(tmp.c_str(), out.c_str()) != 0) {

@@ -64,8 +64,6 @@ class MeasurementCache {
   // path that is not root-owned) leave the cache unchanged; callers warn and carry on.
   Status Store(const CacheKey& key, const sgx::Measurement& mr) const;
 
-  const std::string& dir() const { return dir_; }
-
  private:
   std::string dir_;
 };

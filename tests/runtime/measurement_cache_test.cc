@@ -143,9 +143,15 @@ TEST_F(MeasurementCacheTest, EntryCopiedToAnotherKeyOrDamagedIsIgnored) {
 }
 
 TEST_F(MeasurementCacheTest, RelativeDirectoryIsRefused) {
+  RequireRoot();
+  // A valid entry exists at relative/cache from base_, so only the path check can refuse it.
+  ASSERT_TRUE(MeasurementCache(base_ + "/relative/cache").Store(Key(), mr_).ok());
+  fs::path cwd = fs::current_path();
+  fs::current_path(base_);
   MeasurementCache cache("relative/cache");
   EXPECT_FALSE(cache.Store(Key(), mr_).ok());
   EXPECT_FALSE(cache.Lookup(Key()).has_value());
+  fs::current_path(cwd);
 }
 
 }  // namespace

@@ -4,10 +4,8 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
-#include <pthread.h>
 
 #include <array>
-#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -191,49 +189,6 @@ int IntLen(size_t n) {
   return static_cast<int>(n);
 }
 
-// --- Random IVs -----------------------------------------------------------------------------
-// OpenSSL 3.0's RAND_bytes makes a getpid() system call per call (fork detection), which costs
-// more than the AES-GCM it feeds. IVs are therefore drawn from a per-thread pool refilled with
-// one RAND_bytes call per kIvPoolSize bytes. Fork safety: a pthread_atfork child handler bumps
-// a generation counter and every pool refills when it sees a new generation, so a child never
-// hands out bytes its parent also uses.
-constexpr size_t kIvPoolSize = 4096;
-std::atomic<uint64_t> g_fork_generation{0};
-
-void OnForkChild() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-struct IvPool {
-  std::array<uint8_t, kIvPoolSize> bytes{};
-  size_t used = kIvPoolSize;
-  uint64_t generation = ~uint64_t{0};
-  ~IvPool() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
-};
-
-}  // namespace
-
-void PooledRandom(uint8_t* out, size_t n) {
-  if (n > kIvPoolSize) {
-    crypto::RandomFill({out, n});
-    return;
-  }
-  static const bool registered = [] {
-    return pthread_atfork(nullptr, nullptr, OnForkChild) == 0;
-  }();
-  (void)registered;
-  thread_local IvPool pool;
-  const uint64_t gen = g_fork_generation.load(std::memory_order_relaxed);
-  if (pool.generation != gen || pool.used + n > pool.bytes.size()) {
-    crypto::RandomFill(pool.bytes);
-    pool.used = 0;
-    pool.generation = gen;
-  }
-  std::memcpy(out, pool.bytes.data() + pool.used, n);
-  OPENSSL_cleanse(pool.bytes.data() + pool.used, n);  // never handed out twice
-  pool.used += n;
-}
-
-namespace {
-
 // --- Keyed cipher contexts -------------------------------------------------------------------
 // Setting an AES key (key schedule, plus the GHASH table for GCM) costs more than sealing a
 // token or a 16-byte v4 raw UID, and both use the same few keys over and over (master, site,
@@ -329,14 +284,14 @@ void GcmSealWithIv(const KeySecret& key, const uint8_t* iv12, ByteSpan plaintext
 
 void GcmSealInPlace(const KeySecret& key, uint8_t* buf, size_t plaintext_size) {
   uint8_t iv[kGcmIv];
-  PooledRandom(iv, kGcmIv);
+  crypto::RandomFill({iv, kGcmIv});
   // Exact overlap of input and output is allowed for GCM.
   GcmSealWithIv(key, iv, ByteSpan(buf + kGcmIv, plaintext_size), buf);
 }
 
 void GcmSeal(const KeySecret& key, ByteSpan plaintext, uint8_t* out, ByteSpan aad) {
   uint8_t iv[kGcmIv];
-  PooledRandom(iv, kGcmIv);
+  crypto::RandomFill({iv, kGcmIv});
   GcmSealWithIv(key, iv, plaintext, out, aad);
 }
 

@@ -33,13 +33,8 @@ bool Sha256UsesProviderDispatch();
 // sets the counter block.
 void AesCtr(const uint8_t* key32, const uint8_t* iv16, const uint8_t* in, size_t len, uint8_t* out);
 
-// PooledRandom fills out[0..n) from this thread's pool of RAND_bytes output (one RAND_bytes
-// call per 4 KiB instead of one per call; the pool is refilled after fork()). For IVs and
-// one-time keys on hot paths.
-void PooledRandom(uint8_t* out, size_t n);
-
-// GcmSeal writes IV(random) | ct | tag to out (plaintext.size() + 28 bytes). IVs come from a
-// per-thread pool of RAND_bytes output (refilled after fork); contexts already keyed with `key`
+// GcmSeal writes IV(random) | ct | tag to out (plaintext.size() + 28 bytes). IVs come from
+// crypto::RandomFill (a per-thread pool of RAND_bytes output); contexts already keyed with `key`
 // are reused per thread (see fast_crypto.cc).
 void GcmSeal(const KeySecret& key, ByteSpan plaintext, uint8_t* out, ByteSpan aad = {});
 

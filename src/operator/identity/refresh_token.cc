@@ -8,6 +8,7 @@
 
 #include "common/encoding.h"
 #include "common/json.h"
+#include "crypto/random.h"
 #include "operator/identity/fast_crypto.h"
 #include "operator/identity/token_io.h"
 
@@ -136,7 +137,7 @@ Result<RefreshToken> DecodeRefreshToken(std::string_view text, const KeyLookup& 
 Result<WrappedRefreshToken> WrapRefreshToken(std::string_view inner, IdentityScope scope,
                                              const TokenKey& refresh_key) {
   WrappedRefreshToken w;
-  internal::PooledRandom(w.refresh_response_key.data(), w.refresh_response_key.size());
+  crypto::RandomFill(w.refresh_response_key);
   w.refresh_response_key_b64 = Base64Encode(w.refresh_response_key);
   // Compact JSON, '/' never escaped (JsonQuote leaves it alone).
   std::string json = "{\"refresh_response_key\":" + JsonQuote(w.refresh_response_key_b64) +

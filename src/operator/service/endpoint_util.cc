@@ -103,7 +103,7 @@ Result<IdentityInput> ParseSingleIdentity(const rapidjson::Value* payload, bool 
   std::string scratch;
   auto bytes = oi::ResolveIdentity(kind, {found->GetString(), found->GetStringLength()}, &scratch);
   if (!bytes) return Error::Invalid(std::string(kMsgInvalidIdentifier));
-  return IdentityInput{kind, *bytes};
+  return IdentityInput{kind, *bytes, {found->GetString(), found->GetStringLength()}};
 }
 
 oi::TokenKey TokenKeyOf(const store::KeysetKey& key) {

@@ -78,6 +78,7 @@ struct Call {
 struct IdentityInput {
   operator_identity::InputKind kind;
   operator_identity::IdentityBytes bytes;
+  std::string_view text;  // the field's value as sent (valid while the payload lives)
 };
 
 class Endpoints {
@@ -112,7 +113,7 @@ class Endpoints {
               std::string_view endpoint);
   bool OptedOut(const operator_identity::Sha256Value& first_level) const;
   // SendRemoteOptOut posts a logout to optout_api_uri (email/phone as given in the request).
-  Status SendRemoteOptOut(const Call& c, operator_identity::InputKind kind,
+  Status SendRemoteOptOut(const IdentityInput& in,
                           const operator_identity::Sha256Value& first_level,
                           ByteSpan raw_uid) const;
   Result<const crypto::EcKeyP256*> CstgKey(const store::Snapshot& snap,

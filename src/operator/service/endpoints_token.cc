@@ -256,13 +256,12 @@ Reply Endpoints::TokenValidate(const Call& c) {
   return Reply::Success(match ? "true" : "false");
 }
 
-Status Endpoints::SendRemoteOptOut(const Call& c, oi::InputKind kind, const oi::Sha256Value& fl,
+Status Endpoints::SendRemoteOptOut(const IdentityInput& in, const oi::Sha256Value& fl,
                                    ByteSpan raw_uid) const {
   if (!remote_optout_) return Error::Invalid("optout_api_uri is not a usable http(s) URL");
   OptOutRequest r{fl, raw_uid, std::nullopt, std::nullopt};
-  const rapidjson::Value& given = (*c.payload)[std::string(oi::InputFieldName(kind)).c_str()];
-  if (kind == oi::InputKind::kEmail) r.email = std::string(given.GetString());
-  if (kind == oi::InputKind::kPhone) r.phone = std::string(given.GetString());
+  if (in.kind == oi::InputKind::kEmail) r.email = std::string(in.text);
+  if (in.kind == oi::InputKind::kPhone) r.phone = std::string(in.text);
   return remote_optout_->Send(r);
 }
 
@@ -274,7 +273,7 @@ Reply Endpoints::TokenLogout(const Call& c) {
   auto mapped = MapFirstLevel(c.snap, fl, scope_, type, config_.identity_v3, false, c.now_ms);
   if (!mapped.ok()) return Reply::Unknown("Unable to map identity");
   Status s = config_.optout_api_uri
-                 ? SendRemoteOptOut(c, in->kind, fl, mapped->current.span())
+                 ? SendRemoteOptOut(*in, fl, mapped->current.span())
                  : optout_->AppendLogout(fl, mapped->current.span(), c.now_ms / 1000);
   if (!s.ok()) {
     log::Error("logout_write_failed", {{"error", s.error().message()}});

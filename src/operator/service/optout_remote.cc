@@ -79,7 +79,7 @@ Status RemoteOptOut::Send(const OptOutRequest& request) const {
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(kTimeout.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 

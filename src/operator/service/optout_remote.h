@@ -36,12 +36,11 @@ class RemoteOptOut {
   static Result<std::unique_ptr<RemoteOptOut>> Create(std::string uri, store::Secret token,
                                                       const std::string& instance_prefix);
 
-  // Send posts one opt-out and succeeds only on HTTP 200. Blocking (bounded by `timeout`);
+  // Send posts one opt-out and succeeds only on HTTP 200. Blocking (at most kTimeout);
   // thread-safe. Failure (kIo) names the base URI and the HTTP status or transport error.
   Status Send(const OptOutRequest& request) const;
 
-  const std::string& instance_id() const { return instance_id_; }
-  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  static constexpr std::chrono::milliseconds kTimeout{10'000};
 
  private:
   RemoteOptOut(std::string uri, store::Secret token, std::string instance_id)
@@ -50,7 +49,6 @@ class RemoteOptOut {
   std::string uri_;
   store::Secret token_;
   std::string instance_id_;
-  std::chrono::milliseconds timeout_{10'000};
 };
 
 }  // namespace uid2::service

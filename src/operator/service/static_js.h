@@ -50,8 +50,6 @@ class StaticJsFiles {
   // Serve answers a request whose path Matches. Thread-safe.
   void Serve(const HttpRequest& req, HttpResponse* res);
 
-  const std::string& dir() const { return dir_; }
-
  private:
   struct Entry {
     uint64_t dev = 0, ino = 0;

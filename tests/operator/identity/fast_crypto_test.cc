@@ -1,10 +1,8 @@
-// The per-thread crypto machinery: pooled randomness (distinct outputs, fork safety) and the
-// keyed GCM context cache (more keys than slots, alternating keys, wrong keys still fail).
+// The per-thread crypto machinery: the keyed GCM context cache (more keys than slots, alternating
+// keys, wrong keys still fail).
 #include "operator/identity/fast_crypto.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <set>
@@ -15,41 +13,6 @@
 
 namespace uid2::operator_identity::internal {
 namespace {
-
-TEST(PooledRandom, OutputsDoNotRepeat) {
-  std::set<std::array<uint8_t, 12>> seen;
-  for (int i = 0; i < 2000; i++) {  // crosses several pool refills
-    std::array<uint8_t, 12> iv;
-    PooledRandom(iv.data(), iv.size());
-    EXPECT_TRUE(seen.insert(iv).second);
-  }
-  Bytes big(10000);
-  PooledRandom(big.data(), big.size());  // larger than the pool: direct
-  EXPECT_NE(big, Bytes(10000, 0));
-}
-
-TEST(PooledRandom, ChildAfterForkDoesNotReuseParentBytes) {
-  std::array<uint8_t, 12> warm;
-  PooledRandom(warm.data(), warm.size());  // the pool now holds unused bytes
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    std::array<uint8_t, 12> child;
-    PooledRandom(child.data(), child.size());
-    ssize_t w = write(fds[1], child.data(), child.size());
-    _exit(w == 12 ? 0 : 1);
-  }
-  std::array<uint8_t, 12> parent, child{};
-  PooledRandom(parent.data(), parent.size());
-  ASSERT_EQ(read(fds[0], child.data(), child.size()), 12);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(fds[0]);
-  close(fds[1]);
-  EXPECT_NE(parent, child);
-}
 
 TEST(GcmCache, ManyKeysAlternatingAndWrongKeys) {
   std::vector<KeySecret> keys(20);

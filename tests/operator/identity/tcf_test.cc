@@ -392,8 +392,8 @@ TEST(TcfDecode, AcceptsBase64PaddingLikeJavasDecoder) {
   ExpectSameCore(Sample(), *got);
 }
 
-TEST(TcfDecode, LargeRangeIsCheap) {
-  // 4095 ranges covering 1..65535: set word by word, not bit by bit.
+TEST(TcfDecode, ManyFullRangesCoverEveryVendor) {
+  // 4095 ranges covering 1..65535 (the largest range section a string can carry).
   Bits b;
   b.Put(2, 6);
   b.Zeros(36 + 36 + 12 + 12 + 6);
