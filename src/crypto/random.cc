@@ -50,6 +50,7 @@ struct Pool {
 }  // namespace
 
 void RandomFill(std::span<uint8_t> out) {
+  if (out.empty()) return;  // memcpy from/to a null span is undefined
   if (out.size() > kPoolSize) return RandBytesOrDie(out);
   static const bool registered = pthread_atfork(nullptr, nullptr, OnForkChild) == 0;
   (void)registered;
