@@ -23,3 +23,26 @@ if(NOT TARGET RapidJSON::RapidJSON)
   target_include_directories(RapidJSON::RapidJSON SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
   target_compile_definitions(RapidJSON::RapidJSON INTERFACE RAPIDJSON_HAS_STDSTRING=1)
 endif()
+
+# libcrypto, libfuse3 and libseccomp as link dependencies that a program can take statically by
+# setting its UID2_STATIC_DEPS property. shroud does: it starts on every `shroud run`, where
+# loading each shared library costs milliseconds (docs/benchmarks.md), and nothing else in its
+# process loads them (its libarchive uses nettle), so there is still one copy of each. Other
+# programs link them shared (uid2-operator also gets libcrypto through libcurl's libssl).
+find_library(UID2_CRYPTO_A NAMES libcrypto.a REQUIRED)
+find_library(UID2_FUSE3_A NAMES libfuse3.a REQUIRED)
+find_library(UID2_SECCOMP_A NAMES libseccomp.a REQUIRED)
+set(UID2_STATIC_WANTED "$<BOOL:$<TARGET_PROPERTY:UID2_STATIC_DEPS>>")
+foreach(dep crypto fuse3 seccomp)
+  add_library(uid2_dep_${dep} INTERFACE)
+endforeach()
+target_link_libraries(uid2_dep_crypto INTERFACE
+  "$<IF:${UID2_STATIC_WANTED},${UID2_CRYPTO_A};${CMAKE_DL_LIBS};Threads::Threads,OpenSSL::Crypto>")
+target_include_directories(uid2_dep_crypto SYSTEM INTERFACE ${OPENSSL_INCLUDE_DIR})
+target_link_libraries(uid2_dep_fuse3 INTERFACE
+  "$<IF:${UID2_STATIC_WANTED},${UID2_FUSE3_A};${CMAKE_DL_LIBS};Threads::Threads,PkgConfig::FUSE3>")
+target_include_directories(uid2_dep_fuse3 SYSTEM INTERFACE ${FUSE3_INCLUDE_DIRS})
+target_compile_options(uid2_dep_fuse3 INTERFACE ${FUSE3_CFLAGS_OTHER})
+target_link_libraries(uid2_dep_seccomp INTERFACE
+  "$<IF:${UID2_STATIC_WANTED},${UID2_SECCOMP_A},PkgConfig::LIBSECCOMP>")
+target_include_directories(uid2_dep_seccomp SYSTEM INTERFACE ${LIBSECCOMP_INCLUDE_DIRS})

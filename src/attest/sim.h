@@ -70,8 +70,11 @@ Result<SimPki> CreateSimPki(const SimPkiOptions& options = {});
 Status SaveSimPki(const SimPki& pki, const std::string& dir);
 // LoadSimPki reads it back; errors name the file at fault.
 Result<SimPki> LoadSimPki(const std::string& dir);
-// ReissuePck returns a copy of `pki` with a new PCK leaf for `platform` (same keys and CAs).
-Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform);
+// ReissuePck returns a copy of `pki` with a new PCK leaf for `platform` (same keys and CAs),
+// valid from `not_before` to `not_after` (0: as the current leaf), e.g. a leaf that expires
+// while the CAs and the collateral are still valid.
+Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform, time_t not_before = 0,
+                          time_t not_after = 0);
 
 // Knobs for building deliberately wrong quotes (tests of the verifier). Defaults are correct.
 struct SimQuoteOptions {

@@ -109,7 +109,8 @@ Result<SimPki> CreateSimPki(const SimPkiOptions& options) {
   return pki;
 }
 
-Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform) {
+Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform, time_t not_before,
+                          time_t not_after) {
   auto clone = [](const crypto::EcKeyP256& k) {
     return crypto::EcKeyP256::FromPrivatePkcs8Der(k.PrivatePkcs8Der());
   };
@@ -129,7 +130,9 @@ Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform) {
              pki.tcb_signer.Clone(),
              platform,
              pki.ppid};
-  UID2_ASSIGN_OR_RETURN(out.pck, IssuePck(out, platform, pki.pck.NotBefore(), pki.pck.NotAfter()));
+  UID2_ASSIGN_OR_RETURN(out.pck,
+                        IssuePck(out, platform, not_before ? not_before : pki.pck.NotBefore(),
+                                 not_after ? not_after : pki.pck.NotAfter()));
   return out;
 }
 

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -49,10 +51,28 @@ struct ReadOptions {
   Limits limits;
   // For an OCI layout with several images: the org.opencontainers.image.ref.name to pick.
   std::string ref;
+  // For TryReadImage: a path inside the input ("a/b/c", e.g. a bundle's signed manifest) whose
+  // presence means the input is the caller's own format, even when it also holds a top-level
+  // manifest.json or oci-layout (say, a root filesystem with a web app's /manifest.json).
+  std::string not_image_if_present;
 };
 
-// ReadImage loads the image at `path` (see above). Errors name the file and blob at fault.
+// What ReadImage says of an input that has neither image layout's top-level file.
+inline constexpr std::string_view kNotAnImage =
+    "not a container image: no manifest.json (docker-archive) or oci-layout (OCI layout)";
+
+// ReadImage loads the image at `path` (see above). Errors name the file and blob at fault; an
+// input that is not an image at all is kInvalid "<path>: " + kNotAnImage.
 Result<Image> ReadImage(const std::string& path, const ReadOptions& options = {});
+
+// TryReadImage is ReadImage for callers that also accept other inputs (`shroud run` takes a
+// bundle directory or tar too). It reads `path` once and tells the cases apart:
+//   - std::nullopt: not an image: a directory, or an archive read to its end, with neither
+//     top-level file (or holding options.not_image_if_present);
+//   - an Error: an image that fails a check (named as ReadImage names it), or an input that
+//     cannot be read at all (missing, or not an archive: "layer (image archive): ...");
+//   - the Image otherwise.
+Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOptions& options = {});
 
 // ParseRuntimeConfig extracts the runtime fields from a config JSON.
 Result<RuntimeConfig> ParseRuntimeConfig(const std::string& config_json);

@@ -83,9 +83,11 @@ Result<std::string> Decompress(int in, const std::string& out_path, const Limits
 class Reader {
  public:
   Reader(const ReadOptions& o, Image* img) : opt_(o), img_(img) {}
-  Status Load(const std::string& path);
+  // Load reads the image at `path` into the Image; false when `path` is not an image.
+  Result<bool> Load(const std::string& path);
 
  private:
+  bool HasNotImageMarker(const SafeRoot& src) const;
   Status LoadDocker(const SafeRoot& src);
   Status LoadOci(const SafeRoot& src);
   Status PickOciManifest(const SafeRoot& src, const rapidjson::Value& index, int depth,
@@ -98,7 +100,16 @@ class Reader {
   Image* img_;
 };
 
-Status Reader::Load(const std::string& path) {
+bool Reader::HasNotImageMarker(const SafeRoot& src) const {
+  if (opt_.not_image_if_present.empty()) return false;
+  auto parts = SplitEntryPath(opt_.not_image_if_present, opt_.limits.max_path_bytes);
+  if (!parts.ok() || parts->empty()) return false;
+  auto loc = src.Resolve(*parts, false, false);
+  struct stat st {};
+  return loc.ok() && ::fstatat(loc->parent.get(), loc->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+Result<bool> Reader::Load(const std::string& path) {
   UID2_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Create("shroud-image"));
   img_->staging = std::make_shared<TempDir>(std::move(tmp));
   UID2_RETURN_IF_ERROR(MakeDirs(img_->staging->path() + "/layers"));
@@ -113,11 +124,17 @@ Status Reader::Load(const std::string& path) {
     UID2_RETURN_IF_ERROR(ApplyLayerFile(path, "(image archive)", in, opt_.limits, &budget));
   }
   UID2_ASSIGN_OR_RETURN(SafeRoot src, SafeRoot::Open(src_dir));
+  if (HasNotImageMarker(src)) return false;
   struct stat probe {};
-  if (::fstatat(src.fd(), "oci-layout", &probe, 0) == 0) return LoadOci(src);
-  if (::fstatat(src.fd(), "manifest.json", &probe, 0) == 0) return LoadDocker(src);
-  return Error::Invalid(
-      "not a container image: no manifest.json (docker-archive) or oci-layout (OCI layout)");
+  if (::fstatat(src.fd(), "oci-layout", &probe, 0) == 0) {
+    UID2_RETURN_IF_ERROR(LoadOci(src));
+    return true;
+  }
+  if (::fstatat(src.fd(), "manifest.json", &probe, 0) == 0) {
+    UID2_RETURN_IF_ERROR(LoadDocker(src));
+    return true;
+  }
+  return false;
 }
 
 Status Reader::AddLayerFrom(const SafeRoot& src, std::string_view rel, std::string_view what) {
@@ -274,12 +291,19 @@ Status Reader::LoadOci(const SafeRoot& src) {
 
 }  // namespace
 
-Result<Image> ReadImage(const std::string& path, const ReadOptions& options) {
+Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOptions& options) {
   Image img;
   Reader reader(options, &img);
-  Status s = reader.Load(path);
-  if (!s.ok()) return std::move(s).error().Context(path);
-  return img;
+  Result<bool> is_image = reader.Load(path);
+  if (!is_image.ok()) return std::move(is_image).error().Context(path);
+  if (!*is_image) return std::optional<Image>();
+  return std::optional<Image>(std::move(img));
+}
+
+Result<Image> ReadImage(const std::string& path, const ReadOptions& options) {
+  UID2_ASSIGN_OR_RETURN(std::optional<Image> img, TryReadImage(path, options));
+  if (!img) return Error::Invalid(std::string(kNotAnImage)).Context(path);
+  return std::move(*img);
 }
 
 }  // namespace uid2::oci

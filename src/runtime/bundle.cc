@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <optional>
 
 #include "common/encoding.h"
 #include "common/file.h"
@@ -24,11 +25,6 @@ bool Exists(const std::string& path) {
 
 std::string AppFile(const std::string& root, std::string_view name) {
   return root + std::string(kAppFilesDir) + "/" + std::string(name);
-}
-
-// LooksLikeImage: the top-level files of a docker-archive (manifest.json) or an OCI layout.
-bool LooksLikeImage(const std::string& dir) {
-  return Exists(dir + "/manifest.json") || Exists(dir + "/oci-layout");
 }
 
 // NotSigned explains how to sign what the user named: a shielded image, an image that is not
@@ -56,6 +52,8 @@ Error NotSigned(const std::string& path, const std::string& root, bool is_image)
       "entrypoint.sig` where ROOT is the bundle directory" + key + " (docs/runtime.md)");
 }
 
+// Unpack reads `path` once as an image: an image's own error (a layer changed after signing,
+// say) is final; only what is not an image is taken as a bundle (a tar is unpacked again).
 Result<Bundle> Unpack(const std::string& path, bool is_dir) {
   UID2_ASSIGN_OR_RETURN(oci::TempDir dir, oci::TempDir::Create("shroud-run-bundle-"));
   auto temp = std::make_shared<oci::TempDir>(std::move(dir));
@@ -63,26 +61,26 @@ Result<Bundle> Unpack(const std::string& path, bool is_dir) {
   UID2_RETURN_IF_ERROR(oci::MakeDirs(root));
   oci::Limits limits;
   oci::Budget budget;
-  Result<oci::Image> image = oci::ReadImage(path);
-  if (image.ok()) {
+  oci::ReadOptions read;
+  read.limits = limits;
+  // A bundle wins over a top-level manifest.json or oci-layout of its own (e.g. a web app's).
+  read.not_image_if_present = AppFile("", "entrypoint.manifest.sgx").substr(1);
+  UID2_ASSIGN_OR_RETURN(std::optional<oci::Image> image, oci::TryReadImage(path, read));
+  if (image) {
     UID2_RETURN_IF_ERROR(oci::ApplyImage(*image, root, limits, &budget));
-  } else if (is_dir && LooksLikeImage(path)) {
-    return std::move(image).error();  // names the blob or layer at fault
   } else if (is_dir) {
     if (Exists(AppFile(path, "entrypoint.manifest"))) return NotSigned(path, path, false);
     return Error::NotFound(path + ": neither a bundle (no " + std::string(kAppFilesDir) +
-                           "/entrypoint.manifest.sgx) nor a signed image (" +
-                           image.error().message() + ")");
+                           "/entrypoint.manifest.sgx) nor a signed image (" + path + ": " +
+                           std::string(oci::kNotAnImage) + ")");
   } else {
     UID2_ASSIGN_OR_RETURN(oci::SafeRoot safe, oci::SafeRoot::Open(root));
     Status s = oci::ApplyLayerFile(path, "bundle", safe, limits, &budget);
     if (!s.ok()) return std::move(s).error().Context(path);
-    // An image tar that ReadImage refused (e.g. a layer changed after signing) is not a bundle.
-    if (LooksLikeImage(root) && !Exists(AppFile(root, "entrypoint.manifest.sgx"))) {
-      return std::move(image).error();
-    }
   }
-  if (!Exists(AppFile(root, "entrypoint.manifest.sgx"))) return NotSigned(path, root, image.ok());
+  if (!Exists(AppFile(root, "entrypoint.manifest.sgx"))) {
+    return NotSigned(path, root, image.has_value());
+  }
   return Bundle{root, path, temp};
 }
 

@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -31,51 +32,13 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "runtime/memory_limit.h"
+#include "runtime/seccomp_filter.h"
 
 namespace uid2::runtime {
 namespace {
 
 constexpr size_t kChildStack = 1 << 20;
-
-// Syscalls the app may not make (defence in depth: it also has no capabilities).
-constexpr int kDeniedSyscalls[] = {
-    SCMP_SYS(mount),
-    SCMP_SYS(umount2),
-    SCMP_SYS(pivot_root),
-    SCMP_SYS(chroot),
-    SCMP_SYS(setns),
-    SCMP_SYS(unshare),
-    SCMP_SYS(ptrace),
-    SCMP_SYS(process_vm_writev),
-    SCMP_SYS(kexec_load),
-    SCMP_SYS(kexec_file_load),
-    SCMP_SYS(init_module),
-    SCMP_SYS(finit_module),
-    SCMP_SYS(delete_module),
-    SCMP_SYS(bpf),
-    SCMP_SYS(open_by_handle_at),
-    SCMP_SYS(name_to_handle_at),
-    SCMP_SYS(keyctl),
-    SCMP_SYS(add_key),
-    SCMP_SYS(request_key),
-    SCMP_SYS(perf_event_open),
-    SCMP_SYS(userfaultfd),
-    SCMP_SYS(fsopen),
-    SCMP_SYS(fsmount),
-    SCMP_SYS(move_mount),
-    SCMP_SYS(open_tree),
-    SCMP_SYS(fspick),
-    SCMP_SYS(mount_setattr),
-    SCMP_SYS(swapon),
-    SCMP_SYS(swapoff),
-    SCMP_SYS(reboot),
-    SCMP_SYS(settimeofday),
-    SCMP_SYS(clock_settime),
-    SCMP_SYS(iopl),
-    SCMP_SYS(ioperm),
-    SCMP_SYS(acct),
-    SCMP_SYS(quotactl),
-};
+constexpr size_t kAppStack = 256 << 10;
 
 struct DevNode {
   const char* name;
@@ -91,6 +54,8 @@ constexpr const char* kDevLinks[][2] = {{"fd", "/proc/self/fd"},
 // Everything the child needs, prepared before clone() (the child must not allocate: the parent
 // has other threads that may hold the allocator's lock).
 struct ChildArgs {
+  int fuse_fd = -1;
+  std::string fuse_options;
   std::string view, stage, dev, dev_attestation, dev_shm, proc, view_attestation;
   std::vector<std::string> dev_paths, link_paths, tmpfs;
   std::string start_dir, exec_path;
@@ -99,8 +64,9 @@ struct ChildArgs {
   struct sock_fprog prog = {};
   // Reports sgx.enclave_size being hit (memory_limit.h).
   MemoryWatchChild memory;
-  int go_fd = -1;   // read end: parent says "go"
+  int go_fd = -1;   // read end: the parent writes 'g' (mount) and then 'r' (start the app)
   int err_fd = -1;  // write end: a setup error message (CLOEXEC, closes at exec)
+  char* app_stack_top = nullptr;  // the app's stack until its execve
 };
 
 std::atomic<pid_t> g_forward_pid{0};
@@ -139,10 +105,13 @@ void InstallForwarding(bool ignore_int) {
   struct __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capset, &hdr, data) != 0) Die(a, "capset", "0", errno);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Die(a, "prctl", "NO_NEW_PRIVS", errno);
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->prog) != 0) {
+  // One filter: the memory watch's (the same rules plus its notifications) when it could be
+  // installed, else the plain one.
+  if (!InstallMemoryWatch(a->memory)) Die(a, "seccomp", "memory watch listener", errno);
+  if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != SECCOMP_MODE_FILTER &&
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->prog) != 0) {
     Die(a, "prctl", "SECCOMP", errno);
   }
-  if (!InstallMemoryWatch(a->memory)) Die(a, "seccomp", "memory watch listener", errno);
   execve(a->exec_path.c_str(), a->argv.data(), a->envp.data());
   Die(a, "cannot run libos.entrypoint", a->exec_path.c_str(), errno);
 }
@@ -152,12 +121,87 @@ void MountOrDie(const ChildArgs* a, const char* src, const std::string& dst, con
   if (mount(src, dst.c_str(), type, flags, data) != 0) Die(a, "mount", dst.c_str(), errno);
 }
 
+// RaiseReadahead lets the kernel read ahead kReadaheadKiB per FUSE request instead of its
+// default 128 KiB: sequential reads and the app's first page faults then take 8x fewer round
+// trips to the server. Best effort (needs a writable /sys).
+void RaiseReadahead(const std::string& view) {
+  constexpr char kReadaheadKiB[] = "1024";
+  struct stat st;
+  if (stat(view.c_str(), &st) != 0) return;
+  char knob[96];
+  std::snprintf(knob, sizeof(knob), "/sys/class/bdi/%u:%u/read_ahead_kb", major(st.st_dev),
+                minor(st.st_dev));
+  int fd = open(knob, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)!write(fd, kReadaheadKiB, sizeof(kReadaheadKiB) - 1);
+  close(fd);
+}
+
+// SendView answers 'm' with a descriptor of the mounted view (none if it cannot be opened):
+// shroud run reaches the view through it, whatever init's root is by then.
+void SendView(const ChildArgs* a) {
+  int view = open(a->view.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char tag = 'm';
+  struct iovec iov = {&tag, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (view >= 0) {
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof(control);
+    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &view, sizeof(int));
+  }
+  (void)!sendmsg(a->go_fd, &mh, MSG_NOSIGNAL);
+  if (view >= 0) close(view);
+}
+
+// ReceiveView waits for init's 'm' and returns the view's descriptor (-1 without one); false
+// when init ended first.
+bool ReceiveView(int sock, int* view) {
+  char tag = 0;
+  struct iovec iov = {&tag, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof(control);
+  ssize_t n;
+  while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  *view = -1;
+  struct cmsghdr* c = n == 1 ? CMSG_FIRSTHDR(&mh) : nullptr;
+  if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+    std::memcpy(view, CMSG_DATA(c), sizeof(int));
+  }
+  return n == 1 && tag == 'm';
+}
+
+bool AwaitParent(const ChildArgs* a, char expected) {
+  char c;
+  return read(a->go_fd, &c, 1) == 1 && c == expected;
+}
+
+int AppEntry(void* arg) { AppMain(static_cast<const ChildArgs*>(arg)); }
+
 int InitMain(void* arg) {
   const auto* a = static_cast<const ChildArgs*>(arg);
-  char go;
-  if (read(a->go_fd, &go, 1) != 1) _exit(125);
-  close(a->go_fd);
+  // shroud run going away (even killed) takes init, and so the app, with it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!AwaitParent(a, 'g')) _exit(125);
   MountOrDie(a, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  if (mount("shroud", a->view.c_str(), "fuse.shroud", MS_NOSUID | MS_NODEV,
+            a->fuse_options.c_str()) != 0) {
+    Die(a, "mounting the FUSE view on", a->view.c_str(), errno);
+  }
+  close(a->fuse_fd);  // the app must never hold the connection
+  SendView(a);
+  RaiseReadahead(a->view);
   MountOrDie(a, a->view_attestation.c_str(), a->stage, nullptr, MS_BIND, nullptr);
   MountOrDie(a, "tmpfs", a->dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536");
   for (size_t i = 0; i < std::size(kDevNodes); i++) {
@@ -184,11 +228,14 @@ int InitMain(void* arg) {
   if (umount2(".", MNT_DETACH) != 0) Die(a, "umount2", "old root", errno);
   if (chdir("/") != 0) Die(a, "chdir", "/", errno);
 
-  // A raw fork: glibc's fork() would run its atfork handlers and take the allocator's locks,
-  // which a thread of the parent may have held when this process was cloned (a deadlock).
-  pid_t app = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
+  if (!AwaitParent(a, 'r')) _exit(125);  // the thread limit and memory watch are ready
+  close(a->go_fd);
+  // The app shares init's memory until its execve (as posix_spawn does; init waits): no copy
+  // of the address space. Not glibc's fork(): its atfork handlers would take the allocator's
+  // locks, which a thread of shroud run may have held when init was cloned (a deadlock).
+  pid_t app = clone(AppEntry, a->app_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    const_cast<ChildArgs*>(a));
   if (app < 0) Die(a, "fork", "app", errno);
-  if (app == 0) AppMain(a);
   close(a->err_fd);
   if (a->memory.sock_fd >= 0) close(a->memory.sock_fd);
   g_forward_pid = app;
@@ -202,26 +249,6 @@ int InitMain(void* arg) {
     if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
   }
-}
-
-Result<Bytes> SeccompProgram() {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr) return Error::Internal("seccomp_init failed");
-  for (int nr : kDeniedSyscalls) {
-    if (nr >= 0) seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-  }
-  int fd = memfd_create("shroud-seccomp", MFD_CLOEXEC);
-  int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
-  seccomp_release(ctx);
-  if (rc != 0) {
-    if (fd >= 0) close(fd);
-    return Error::Internal("seccomp_export_bpf failed: " + std::string(std::strerror(-rc)));
-  }
-  Bytes prog(static_cast<size_t>(lseek(fd, 0, SEEK_END)));
-  ssize_t n = pread(fd, prog.data(), prog.size(), 0);
-  close(fd);
-  if (n != static_cast<ssize_t>(prog.size())) return Error::Internal("reading the seccomp filter");
-  return prog;
 }
 
 bool WriteText(const std::string& path, const std::string& text) {
@@ -320,8 +347,10 @@ std::string MissingHostSupport() {
 }
 
 Result<int> LaunchAndWait(const LaunchPlan& plan) {
-  UID2_ASSIGN_OR_RETURN(Bytes prog_bytes, SeccompProgram());
+  UID2_ASSIGN_OR_RETURN(Bytes prog_bytes, AppFilter(false));
   ChildArgs a;
+  a.fuse_fd = plan.fuse_fd;
+  a.fuse_options = plan.fuse_options;
   a.view = plan.view_dir;
   a.stage = plan.stage_dir;
   a.dev = plan.view_dir + "/dev";
@@ -349,12 +378,17 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   }
   MemoryWatch memory(plan.address_space_limit);
   a.memory = memory.Prepare();
+  // go is a socket: it carries the view's descriptor, and telling an init that already failed
+  // is EPIPE, not SIGPIPE.
   int go[2], err[2];
-  if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return Error::Errno("pipe", errno);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    return Error::Errno("pipe", errno);
+  }
   a.go_fd = go[0];
   a.err_fd = err[1];
   // Not zero-filled: the child touches only the pages it uses (no 1 MiB memset + faults).
-  std::unique_ptr<char[]> stack(new char[kChildStack]);
+  std::unique_ptr<char[]> stack(new char[kChildStack]), app_stack(new char[kAppStack]);
+  a.app_stack_top = app_stack.get() + kAppStack;
   pid_t init = clone(InitMain, stack.get() + kChildStack, CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, &a);
   int clone_errno = errno;
   close(go[0]);
@@ -364,15 +398,22 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
     close(err[0]);
     return Error::Errno("clone(CLONE_NEWNS | CLONE_NEWPID)", clone_errno);
   }
+  g_forward_pid = init;
+  InstallForwarding(true);
+  (void)!send(go[1], "g", 1, MSG_NOSIGNAL);  // init mounts while the limits are set up
   if (plan.max_threads != 0 && limited) {
     if (!limit.Add(init))
       log::Warn("thread_limit_unavailable", {{"message", "cgroup join failed"}});
     limit.Monitor(plan.max_threads);
   }
   memory.Start();
-  g_forward_pid = init;
-  InstallForwarding(true);
-  (void)!write(go[1], "g", 1);
+  int view = -1;
+  if (ReceiveView(go[1], &view) && plan.on_view_mounted) {
+    plan.on_view_mounted(view);
+  } else if (view >= 0) {
+    close(view);
+  }  // else init failed: err says why
+  (void)!send(go[1], "r", 1, MSG_NOSIGNAL);
   close(go[1]);
   std::string setup_error;
   char buf[1024];

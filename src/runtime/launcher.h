@@ -2,12 +2,14 @@
 //
 // Process tree (all on the host's network and user namespace):
 //   shroud run  (serves the FUSE view, watches limits)
-//    └─ init    new PID + mount namespace: mounts /dev (tmpfs with null, zero, full, random,
-//       │       urandom, tty, fd links, /dev/attestation bound from the view, /dev/shm), /proc,
-//       │       the manifest's tmpfs mounts; pivot_root into the view; forwards signals
-//       └─ app  chdir(fs.start_dir); RLIMIT_AS = sgx.enclave_size; no capabilities,
-//               no_new_privs, a seccomp filter (mount, pivot_root, ptrace, bpf, modules, ...
-//               fail with EPERM); execve(entrypoint)
+//    └─ init    new PID + mount namespace: mounts the view (the FUSE connection shroud run
+//       │       serves, so the view exists only in this namespace and goes with it), /dev (tmpfs
+//       with null, zero, full, random, │       urandom, tty, fd links, /dev/attestation bound from
+//       the view, /dev/shm), /proc, │       the manifest's tmpfs mounts; pivot_root into the view;
+//       forwards signals └─ app  chdir(fs.start_dir); RLIMIT_AS = sgx.enclave_size; no
+//       capabilities,
+//               no_new_privs, a seccomp filter (seccomp_filter.h: mount, pivot_root, ptrace,
+//               bpf, modules, ... fail with EPERM); execve(entrypoint)
 // sgx.max_threads bounds the number of tasks (threads and processes) of the app with a pids
 // cgroup (v1 "pids" hierarchy, or cgroup2); hitting it makes clone() fail with EAGAIN and
 // is reported once on stderr while the app runs. Reaching sgx.enclave_size (RLIMIT_AS) is
@@ -15,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,7 +26,12 @@
 namespace uid2::runtime {
 
 struct LaunchPlan {
-  std::string view_dir;                  // where the view is mounted
+  std::string view_dir;      // where init mounts the view (an empty directory)
+  int fuse_fd = -1;          // the view's FUSE connection (ViewFs::device_fd)
+  std::string fuse_options;  // its mount(2) data (ViewFs::MountOptions)
+  // Called once init mounted the view (serve it now: ViewFs::Serve), with a descriptor of the
+  // view's root (O_PATH, or -1) that the callee owns.
+  std::function<void(int view_fd)> on_view_mounted;
   std::string stage_dir;                 // an empty directory outside the view (for bind mounts)
   std::vector<std::string> tmpfs_paths;  // view paths to mount tmpfs on
   std::string start_dir = "/";

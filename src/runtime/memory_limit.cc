@@ -1,4 +1,5 @@
 #include "runtime/memory_limit.h"
+#include "runtime/seccomp_filter.h"
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -56,30 +57,6 @@ std::string SuggestedSize(uint64_t needed, uint64_t limit) {
   uint64_t size = kMiB;
   while ((size < needed || size <= limit) && size < (1ull << 62)) size <<= 1;
   return size >= (1ull << 30) ? std::to_string(size >> 30) + "G" : std::to_string(size >> 20) + "M";
-}
-
-// NotifyingFilter: mmap without MAP_FIXED and every mremap go to the listener; the rest is
-// allowed (the launcher's own filter does the denying). Exported as classic BPF.
-Result<Bytes> NotifyingFilter() {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr) return Error::Internal("seccomp_init failed");
-  int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 1,
-                            SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, 0));
-  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 0);
-  int fd = rc != 0 ? -1 : memfd_create("shroud-memory-watch", MFD_CLOEXEC);
-  if (rc == 0 && fd < 0) rc = -errno;
-  if (rc == 0) rc = seccomp_export_bpf(ctx, fd);
-  seccomp_release(ctx);
-  if (rc != 0) {
-    if (fd >= 0) close(fd);
-    return Error::Unsupported("seccomp user notification (SCMP_ACT_NOTIFY): " +
-                              std::string(std::strerror(-rc)));
-  }
-  Bytes prog(static_cast<size_t>(lseek(fd, 0, SEEK_END)));
-  ssize_t n = pread(fd, prog.data(), prog.size(), 0);
-  close(fd);
-  if (n != static_cast<ssize_t>(prog.size())) return Error::Internal("reading the seccomp filter");
-  return prog;
 }
 
 void CloseFd(int* fd) {
@@ -200,7 +177,7 @@ Status MemoryWatch::PrepareChannel() {
     return Error::Unsupported("Linux " + std::string(uts.release) +
                               " has no SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5)");
   }
-  UID2_ASSIGN_OR_RETURN(prog_bytes_, NotifyingFilter());
+  UID2_ASSIGN_OR_RETURN(prog_bytes_, AppFilter(true));
   child_.prog.len = static_cast<unsigned short>(prog_bytes_.size() / sizeof(struct sock_filter));
   child_.prog.filter = reinterpret_cast<struct sock_filter*>(prog_bytes_.data());
   int sv[2];

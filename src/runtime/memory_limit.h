@@ -3,8 +3,9 @@
 // sgx.enclave_size is the app's RLIMIT_AS (launcher.cc): the kernel refuses any mmap, mremap or
 // brk that would take the address space past it (ENOMEM), as an enclave without EDMM cannot
 // grow. The kernel reports nothing when that happens, so MemoryWatch watches the requests: the
-// app carries a second seccomp filter that hands every mmap without MAP_FIXED and every mremap
-// to shroud run (seccomp user notification). shroud run reads the caller's VmSize
+// app's seccomp filter (seccomp_filter.h, installed here instead of the launcher's plain one)
+// also hands every mmap without MAP_FIXED and every mremap to shroud run (seccomp user
+// notification). shroud run reads the caller's VmSize
 // (/proc/PID/statm) and, when VmSize + the request exceeds the limit (the kernel's own test),
 // logs once, while the app runs:
 //
@@ -61,9 +62,10 @@ struct MemoryWatchChild {
 };
 
 // InstallMemoryWatch runs in the app's process after PR_SET_NO_NEW_PRIVS and before execve; it
-// allocates nothing (async-signal-safe calls only). It installs the filter and sends its
-// listener descriptor to shroud run, or the errno when this kernel refuses user notification
-// (shroud run then warns; the run goes on). Returns false only if the filter was installed but
+// allocates nothing (async-signal-safe calls only). It installs the app's filter with the
+// notifications and sends its listener descriptor to shroud run, or the errno when this kernel
+// refuses user notification (shroud run then warns; the run goes on, and the caller installs
+// the plain filter: PR_GET_SECCOMP tells). Returns false only if the filter was installed but
 // the listener could not be handed over: the caller must not execve then (every watched call
 // would fail with ENOSYS).
 bool InstallMemoryWatch(const MemoryWatchChild& child);

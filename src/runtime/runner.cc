@@ -1,7 +1,5 @@
 #include "runtime/runner.h"
 
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +21,7 @@
 #include "runtime/run_spec.h"
 #include "runtime/view.h"
 #include "runtime/view_fs.h"
+#include "runtime/warm.h"
 
 extern char** environ;
 
@@ -125,14 +124,6 @@ struct Workspace {
   }
 };
 
-Status PrivateMountNamespace() {
-  if (unshare(CLONE_NEWNS) != 0) return Error::Errno("unshare(CLONE_NEWNS)", errno);
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return Error::Errno("making / a private mount", errno);
-  }
-  return Ok();
-}
-
 }  // namespace
 
 Result<int> RunBundle(const RunOptions& options) {
@@ -203,13 +194,20 @@ Result<int> RunBundle(const RunOptions& options) {
   if (mkdir((ws.dir + "/view").c_str(), 0700) != 0 || mkdir((ws.dir + "/stage").c_str(), 0700)) {
     return Error::Errno("creating " + ws.dir, errno);
   }
-  UID2_RETURN_IF_ERROR(PrivateMountNamespace());
   ViewFs fs(&view, &attestation, mode);
-  UID2_RETURN_IF_ERROR(fs.Mount(ws.dir + "/view"));
-  clock.Mark("fuse_mount");
+  UID2_RETURN_IF_ERROR(fs.Start());
+  Warmer warmer(&view, &fs.trusted());
+  warmer.Start(exec_path, envp);
+  clock.Mark("fuse_start");
 
   LaunchPlan plan;
   plan.view_dir = ws.dir + "/view";
+  plan.fuse_fd = fs.device_fd();
+  plan.fuse_options = fs.MountOptions();
+  plan.on_view_mounted = [&fs, &warmer](int view_fd) {
+    fs.Serve();
+    warmer.Prefetch(view_fd);
+  };
   plan.stage_dir = ws.dir + "/stage";
   for (const MountSpec& m : spec.mounts) {
     if (m.type == MountType::kTmpfs) plan.tmpfs_paths.push_back(m.path);
@@ -223,8 +221,9 @@ Result<int> RunBundle(const RunOptions& options) {
   plan.max_threads = spec.max_threads;
   Result<int> status = LaunchAndWait(plan);
   clock.Mark("app_ran");
-  fs.Unmount();
-  clock.Mark("fuse_unmount");
+  warmer.Stop();
+  fs.Stop();
+  clock.Mark("fuse_stop");
   if (!status.ok()) return status;
   if (mode == Enforcement::kTrace) {
     std::string snippet = TraceSnippet(fs.Outside());

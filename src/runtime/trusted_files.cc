@@ -69,32 +69,90 @@ void TrustedFiles::Refuse(Entry* e, const std::string& why) {
   log::Warn("trusted_file_refused", {{"uri", e->uri}, {"reason", why}, {"errno", "EACCES"}});
 }
 
+std::shared_ptr<TrustedFiles::KeptFile> TrustedFiles::ReserveKept(off_t size) {
+  auto bytes = static_cast<size_t>(size);
+  if (size <= 0 || bytes > kKeepMax) return nullptr;
+  if (kept_bytes_.fetch_add(bytes) + bytes > kKeepBudget) {
+    kept_bytes_ -= bytes;
+    return nullptr;
+  }
+  std::shared_ptr<KeptFile> kept = KeptFile::Allocate(bytes);
+  if (!kept) kept_bytes_ -= bytes;
+  return kept;
+}
+
+std::shared_ptr<TrustedFiles::KeptFile> TrustedFiles::KeptFile::Allocate(size_t size) {
+  constexpr size_t kHuge = 2 << 20;
+  size_t rounded = (size + kHuge - 1) & ~(kHuge - 1);
+  // Over-map by one huge page to align the start, then trim both ends.
+  void* p =
+      mmap(nullptr, rounded + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  auto start = reinterpret_cast<uintptr_t>(p);
+  uintptr_t aligned = (start + kHuge - 1) & ~(kHuge - 1);
+  if (aligned > start) munmap(p, aligned - start);
+  size_t tail = start + rounded + kHuge - (aligned + rounded);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + rounded), tail);
+  auto* data = reinterpret_cast<uint8_t*>(aligned);
+  (void)madvise(data, rounded, MADV_HUGEPAGE);
+  PrefaultWritable(data, size);
+  return std::shared_ptr<KeptFile>(new KeptFile(data, size, rounded));
+}
+
+TrustedFiles::KeptFile::~KeptFile() { munmap(data_, mapped_); }
+
+void TrustedFiles::DropKept(Entry* e) {
+  if (!e->kept) return;
+  kept_bytes_ -= e->kept->size();
+  e->kept.reset();
+  e->served.clear();
+}
+
 int TrustedFiles::Verify(Entry* e, int fd, const StatKey& key,
                          const crypto::Sha256Digest& expected) {
+  DropKept(e);
   auto chunks = std::make_shared<std::vector<crypto::Sha256Digest>>();
   chunks->reserve(static_cast<size_t>(key.size) / kChunkSize + 1);
   crypto::Sha256Hasher whole;
-  // Per thread and reused, never zero-filled: no memset or page faults per open.
-  thread_local std::unique_ptr<uint8_t[]> buf = [] {
-    std::unique_ptr<uint8_t[]> b(new uint8_t[kHashBlock]);
-    PrefaultWritable(b.get(), kHashBlock);
-    return b;
-  }();
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = PreadFull(fd, buf.get(), kHashBlock, offset);
-    if (n < 0) return static_cast<int>(n);
-    if (n == 0) break;
-    ByteSpan data(buf.get(), static_cast<size_t>(n));
+  auto hash = [&](ByteSpan data) {
     whole.Update(data);
     for (size_t at = 0; at < data.size(); at += kChunkSize) {
       chunks->push_back(crypto::Sha256(data.subspan(at, std::min(kChunkSize, data.size() - at))));
     }
-    offset += n;
-    if (static_cast<size_t>(n) < kHashBlock) break;
+  };
+  std::shared_ptr<KeptFile> kept = ReserveKept(key.size);
+  off_t offset = 0;
+  if (kept) {  // the whole file in one read, then hashed from memory
+    ssize_t n = PreadFull(fd, kept->data(), kept->size(), 0);
+    if (n < 0) {
+      kept_bytes_ -= kept->size();
+      return static_cast<int>(n);
+    }
+    ByteSpan data = kept->span().first(static_cast<size_t>(n));
+    for (size_t at = 0; at < data.size(); at += kHashBlock) {
+      hash(data.subspan(at, std::min(kHashBlock, data.size() - at)));
+    }
+    uint8_t extra;
+    offset = n == key.size && PreadFull(fd, &extra, 1, n) != 0 ? n + 1 : n;  // it grew: refused
+  } else {
+    // Per thread and reused, never zero-filled: no memset or page faults per open.
+    thread_local std::unique_ptr<uint8_t[]> buf = [] {
+      std::unique_ptr<uint8_t[]> b(new uint8_t[kHashBlock]);
+      PrefaultWritable(b.get(), kHashBlock);
+      return b;
+    }();
+    for (;;) {
+      ssize_t n = PreadFull(fd, buf.get(), kHashBlock, offset);
+      if (n < 0) return static_cast<int>(n);
+      if (n == 0) break;
+      hash(ByteSpan(buf.get(), static_cast<size_t>(n)));
+      offset += n;
+      if (static_cast<size_t>(n) < kHashBlock) break;
+    }
   }
   crypto::Sha256Digest got = whole.Final();
   if (offset != key.size || got != expected) {
+    if (kept) kept_bytes_ -= kept->size();
     e->verified = false;
     Refuse(e, "SHA-256 mismatch: the manifest says " + HexEncode(expected) + ", the file has " +
                   HexEncode(got));
@@ -105,7 +163,57 @@ int TrustedFiles::Verify(Entry* e, int fd, const StatKey& key,
   e->key = key;
   e->size = key.size;
   e->chunks = std::move(chunks);
+  if (kept) {
+    e->kept = std::move(kept);
+    e->served.assign(e->chunks->size(), false);
+    e->unserved = e->chunks->size();
+    e->kept_at = std::chrono::steady_clock::now();
+  }
   return 0;
+}
+
+bool TrustedFiles::ServeKept(Entry* e, uint8_t* buf, size_t size, off_t offset, int* n) {
+  if (!e->kept) return false;
+  if (std::chrono::steady_clock::now() - e->kept_at > std::chrono::seconds(kKeepSeconds)) {
+    DropKept(e);
+    return false;
+  }
+  if (offset >= e->size || size == 0) {
+    *n = 0;
+    return true;
+  }
+  size_t len = std::min<size_t>(size, static_cast<size_t>(e->size - offset));
+  std::memcpy(buf, e->kept->span().data() + offset, len);
+  *n = static_cast<int>(len);
+  for (size_t c = static_cast<size_t>(offset) / kChunkSize;
+       c <= (static_cast<size_t>(offset) + len - 1) / kChunkSize; c++) {
+    if (!e->served[c]) {
+      e->served[c] = true;
+      e->unserved--;
+    }
+  }
+  if (e->unserved == 0) DropKept(e);  // the kernel's page cache has it all now
+  return true;
+}
+
+std::shared_ptr<const TrustedFiles::KeptFile> TrustedFiles::Kept(const std::string& host) {
+  Entry* e = Get(host);
+  std::lock_guard<std::mutex> lock(e->mu);
+  return e->kept;
+}
+
+void TrustedFiles::DropExpired() {
+  if (kept_bytes_ == 0) return;
+  std::vector<Entry*> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [host, e] : entries_) entries.push_back(e.get());
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (Entry* e : entries) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (e->kept && now - e->kept_at > std::chrono::seconds(kKeepSeconds)) DropKept(e);
+  }
 }
 
 int TrustedFiles::Open(const std::string& host, const std::string& uri,
@@ -159,6 +267,7 @@ int TrustedFiles::ReadInPlace(const std::string& host, int fd, uint8_t* buf, siz
       Refuse(e, "the file changed on disk after it was verified");
       return -EACCES;
     }
+    if (int n; ServeKept(e, buf, size, offset, &n)) return n;
     chunks = e->chunks;
     file_size = e->size;
   }
@@ -215,8 +324,13 @@ void TrustedFiles::WatchLoop() {
   alignas(struct inotify_event) char buf[16 * 1024];
   for (;;) {
     struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+    int ready = poll(fds, 2, kKeepSeconds * 1000);
+    if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents) return;
+    if (ready == 0) {
+      DropExpired();
+      continue;
+    }
     ssize_t n = read(inotify_fd_, buf, sizeof(buf));
     if (n <= 0) continue;
     for (char* p = buf; p < buf + n;) {
@@ -238,6 +352,7 @@ void TrustedFiles::WatchLoop() {
       {
         std::lock_guard<std::mutex> lock(e->mu);
         e->verified = false;  // re-hash at the next open; refuse reads until then
+        DropKept(e);
       }
       if (on_change_) on_change_(host);
     }

@@ -349,35 +349,6 @@ void InstallWakeHandler() {
   sigaction(WakeSignal(), &sa, nullptr);
 }
 
-// MountDevice returns the "major:minor" of the mount on `mountpoint` from /proc/self/mountinfo
-// (a stat() would be a FUSE request, waiting for the server's first thread), or "".
-std::string MountDevice(const std::string& mountpoint) {
-  std::ifstream info("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(info, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, device, root, point;
-    if (fields >> id >> parent >> device >> root >> point && point == mountpoint) return device;
-  }
-  return "";
-}
-
-// RaiseReadahead lets the kernel read ahead kReadaheadKiB per FUSE request instead of its
-// default 128 KiB: sequential reads and the app's first page faults then take 8x fewer round
-// trips to the server. Best effort (needs a writable /sys; logged at debug level otherwise).
-void RaiseReadahead(const std::string& mountpoint) {
-  constexpr int kReadaheadKiB = 1024;
-  std::string device = MountDevice(mountpoint);
-  if (device.empty()) return;
-  std::string knob = "/sys/class/bdi/" + device + "/read_ahead_kb";
-  int fd = open(knob.c_str(), O_WRONLY | O_CLOEXEC);
-  std::string value = std::to_string(kReadaheadKiB);
-  if (fd < 0 || write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    log::Debug("fuse_readahead_unchanged", {{"knob", knob}, {"error", std::strerror(errno)}});
-  }
-  if (fd >= 0) close(fd);
-}
-
 }  // namespace
 
 ViewFs::ViewFs(const View* view, AttestationFiles* attestation, Enforcement mode)
@@ -386,7 +357,7 @@ ViewFs::ViewFs(const View* view, AttestationFiles* attestation, Enforcement mode
       mode_(mode),
       trusted_([this](const std::string& host) { InvalidateHost(host); }) {}
 
-ViewFs::~ViewFs() { Unmount(); }
+ViewFs::~ViewFs() { Stop(); }
 
 Access ViewFs::Decide(const std::string& view_path, const std::string& bundle_path, bool write,
                       const crypto::Sha256Digest** sha256) {
@@ -437,21 +408,30 @@ void ViewFs::InvalidateHost(const std::string& host) {
   for (const std::string& p : paths) fuse_invalidate_path(fuse_, p.c_str());
 }
 
-Status ViewFs::Mount(const std::string& mountpoint) {
-  const char* argv[] = {"shroud", "-o", "fsname=shroud,subtype=shroud", nullptr};
-  struct fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+Status ViewFs::Start() {
+  device_fd_ = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (device_fd_ < 0) return Error::Errno("opening /dev/fuse", errno);
+  const char* argv[] = {"shroud", nullptr};
+  struct fuse_args args = FUSE_ARGS_INIT(1, const_cast<char**>(argv));
   struct fuse_operations ops = MakeOps();
   fuse_ = fuse_new(&args, &ops, sizeof(ops), this);
   fuse_opt_free_args(&args);
-  if (fuse_ == nullptr) return Error::Internal("fuse_new failed");
-  if (fuse_mount(fuse_, mountpoint.c_str()) != 0) {
-    fuse_destroy(fuse_);
+  // "/dev/fd/N": libfuse serves an open connection that its caller mounts (and never unmounts).
+  std::string device = "/dev/fd/" + std::to_string(device_fd_);
+  if (fuse_ == nullptr || fuse_mount(fuse_, device.c_str()) != 0) {
+    if (fuse_ != nullptr) fuse_destroy(fuse_);
     fuse_ = nullptr;
-    return Error::Io("mounting the FUSE view on " + mountpoint +
-                     " failed (needs /dev/fuse and CAP_SYS_ADMIN)");
+    close(device_fd_);
+    device_fd_ = -1;
+    return Error::Internal("starting the FUSE server failed");
   }
-  mounted_ = true;
   trusted_.StartWatcher();
+  return Ok();
+}
+
+void ViewFs::Serve() {
+  if (fuse_ == nullptr || serving_) return;
+  serving_ = true;
   InstallWakeHandler();
   loop_done_ = false;
   loop_ = std::thread([this] {
@@ -461,25 +441,35 @@ Status ViewFs::Mount(const std::string& mountpoint) {
     fuse_loop_mt(fuse_, &config);
     loop_done_ = true;
   });
-  RaiseReadahead(mountpoint);
-  return Ok();
 }
 
-void ViewFs::Unmount() {
-  if (!mounted_) return;
-  mounted_ = false;
+std::string ViewFs::MountOptions() const {
+  return "fd=" + std::to_string(device_fd_) +
+         ",rootmode=40000,user_id=" + std::to_string(getuid()) +
+         ",group_id=" + std::to_string(getgid());
+}
+
+void ViewFs::Stop() {
+  if (fuse_ == nullptr) return;
+  if (!serving_) {
+    fuse_destroy(fuse_);
+    fuse_ = nullptr;
+    device_fd_ = -1;
+    return;
+  }
+  serving_ = false;
   fuse_exit(fuse_);
-  fuse_unmount(fuse_);
   // fuse_loop_mt notices fuse_exit only when a worker returns from /dev/fuse, which happens
-  // when the kernel tears the connection down: late, or never while anything outside still
-  // holds a file of the view. Interrupting its wait makes it cancel the workers now.
+  // when the kernel tears the connection down: late, or never while the mount lives on.
+  // Interrupting its wait makes it cancel the workers now.
   for (int i = 0; !loop_done_ && i < kWakeAttempts; i++) {
     pthread_kill(loop_.native_handle(), WakeSignal());
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   if (loop_.joinable()) loop_.join();
-  fuse_destroy(fuse_);
+  fuse_destroy(fuse_);  // closes device_fd_
   fuse_ = nullptr;
+  device_fd_ = -1;
 }
 
 std::map<std::string, bool> ViewFs::Outside() const {

@@ -36,16 +36,24 @@ enum class Enforcement {
 class ViewFs {
  public:
   ViewFs(const View* view, AttestationFiles* attestation, Enforcement mode);
-  ~ViewFs();  // unmounts if still mounted
+  ~ViewFs();  // stops serving
   ViewFs(const ViewFs&) = delete;
   ViewFs& operator=(const ViewFs&) = delete;
 
-  // Mount mounts the view on `mountpoint` (an empty directory) and serves it on background
-  // threads. Needs /dev/fuse and CAP_SYS_ADMIN. Error names the mount point.
-  Status Mount(const std::string& mountpoint);
-  // Unmount stops serving and unmounts (idempotent). It returns promptly even while a process
-  // outside still holds a file of the view (that process then sees ENOTCONN).
-  void Unmount();
+  // Start opens a FUSE connection (/dev/fuse). The launcher mounts it inside the app's own mount
+  // namespace with mount(2) and MountOptions() (launcher.h), so the view exists only there and
+  // disappears with it, and then calls Serve(). Needs /dev/fuse.
+  Status Start();
+  // Serve answers the connection on background threads; call it once it is mounted (before
+  // that, the kernel refuses to hand out requests).
+  void Serve();
+  // device_fd is the connection's descriptor (close-on-exec) for that mount; -1 before Start.
+  int device_fd() const { return device_fd_; }
+  // MountOptions is mount(2)'s data for the connection: "fd=N,rootmode=40000,user_id=U,...".
+  std::string MountOptions() const;
+  // Stop stops serving (idempotent). It returns promptly, also while the connection is still
+  // mounted somewhere (a process there then sees ENOTCONN).
+  void Stop();
 
   // The files the app used outside the manifest (trace mode, or allow_all_but_log):
   // bundle path -> true when written or created.
@@ -72,7 +80,8 @@ class ViewFs {
   struct fuse* fuse_ = nullptr;
   std::thread loop_;
   std::atomic<bool> loop_done_{false};
-  bool mounted_ = false;
+  bool serving_ = false;
+  int device_fd_ = -1;
   mutable std::mutex mu_;
   std::map<std::string, bool> outside_;
   std::set<std::string> denied_set_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/bytes.h"
@@ -32,6 +33,20 @@ struct ElfImage {
   uint64_t entry = 0;              // e_entry
   std::vector<LoadSegment> loads;  // PT_LOAD headers in program-header order
 };
+
+// ElfDeps is what the dynamic loader reads first from an executable or shared object.
+struct ElfDeps {
+  std::string interp;                // PT_INTERP ("" for a static program)
+  std::vector<std::string> needed;   // DT_NEEDED, in order
+  std::vector<std::string> rpath;    // DT_RPATH, split at ':'
+  std::vector<std::string> runpath;  // DT_RUNPATH, split at ':'
+};
+
+// ReadElfDeps reads PT_INTERP and the DT_NEEDED, DT_RPATH and DT_RUNPATH strings of the
+// dynamic section (through DT_STRTAB / DT_STRSZ, located by the PT_LOAD that maps them). Same
+// checks as ParseElf64, and every string must lie, NUL-terminated, inside the file and the
+// string table. A file without PT_DYNAMIC gives empty lists.
+Result<ElfDeps> ReadElfDeps(ByteSpan file);
 
 // ParseElf64 reads `file` (the whole ELF file; the result does not point into it).
 // Succeeds only for a little-endian ELFCLASS64 x86-64 file with at least one PT_LOAD, whose

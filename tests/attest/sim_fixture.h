@@ -27,6 +27,25 @@ inline const SimPki& SharedPki() {
   return *pki;
 }
 
+// A PCK leaf of the shared PKI (same keys and CAs) valid only from `not_before` to `not_after`,
+// narrower than every collateral window (30 days from kSimNow - 1 h) and CA (10 years).
+inline SimPki PckValidOnly(time_t not_before, time_t not_after) {
+  Result<SimPki> p = ReissuePck(SharedPki(), SharedPki().platform, not_before, not_after);
+  if (!p.ok()) {
+    ADD_FAILURE() << p.error().message();
+    std::abort();
+  }
+  return std::move(p).value();
+}
+
+// ShortPck is valid one day either side of kSimNow: at kSimNow + 2 days (kAfterShortPck) the
+// collateral is valid and this leaf has expired.
+constexpr time_t kAfterShortPck = kSimNow + 2 * 86400;
+inline const SimPki& ShortPck() {
+  static SimPki* pki = new SimPki(PckValidOnly(kSimNow - 86400, kSimNow + 86400));
+  return *pki;
+}
+
 inline ReportBody AppBody(bool debug = false) {
   ReportBody b;
   b.mr_enclave.fill(0x11);

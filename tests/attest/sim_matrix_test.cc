@@ -170,6 +170,27 @@ TEST(SimMatrix, PreparedCollateralExpiresAtVerifyTime) {
   ExpectFailure(VerifyQuote(*q, *c, testing::kSimNow + 31LL * 86400), kCheckRootCrl, "expired");
 }
 
+// The PCK leaf's own validity window, checked while every collateral window is open.
+TEST(SimMatrix, PckLeafOutsideItsValidityWhileTheCollateralIsValid) {
+  // At kAfterShortPck the collateral and the shared (10-year) leaf are valid.
+  ASSERT_TRUE(VerifySim(SimQuote(), SimBundle(), testing::kAfterShortPck).ok());
+  Bytes quote = SimQuote({}, testing::AppBody(), testing::ShortPck());
+  ASSERT_TRUE(VerifySim(quote, SimBundle()).ok());
+  Result<VerificationResult> r = VerifySim(quote, SimBundle(), testing::kAfterShortPck);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kVerifyFailed);
+  EXPECT_EQ(r.error().message(),
+            "pck_chain: PCK certificate valid 2025-10-08T08:53:20Z .. 2025-10-10T08:53:20Z, not "
+            "at 2025-10-11T08:53:20Z");
+  // Not yet valid: a leaf issued for tomorrow.
+  SimPki future = testing::PckValidOnly(testing::kSimNow + 86400, testing::kSimNow + 10 * 86400);
+  r = VerifySim(SimQuote({}, testing::AppBody(), future), SimBundle());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "pck_chain: PCK certificate valid 2025-10-10T08:53:20Z .. 2025-10-19T08:53:20Z, not "
+            "at 2025-10-09T08:53:20Z");
+}
+
 TEST(SimMatrix, FmspcMismatch) {
   SimCollateralOptions o;
   o.tcb_info_fmspc = "00A067110000";
@@ -434,10 +455,20 @@ TEST(PreparedCache, EveryPerQuoteCheckStillRunsOnACacheHit) {
     ASSERT_FALSE(r.ok()) << k.offset;
     EXPECT_THAT(r.error().message(), ::testing::StartsWith(std::string(k.check) + ": "));
   }
-  // The cached leaf's validity window is re-checked (the PKI is valid for 10 years).
+  // The cached leaf's validity window is re-checked on a hit: at kAfterShortPck every
+  // collateral window is open (the shared leaf verifies) but the short leaf, cached at
+  // kSimNow, has expired.
   Result<Quote> q = Quote::Parse(good);
-  Result<VerificationResult> late = VerifyQuote(*q, *c, testing::kSimNow - 2 * 86400);
-  ASSERT_FALSE(late.ok());
+  ASSERT_TRUE(VerifyQuote(*q, *c, testing::kAfterShortPck).ok());
+  Result<Quote> short_q = Quote::Parse(SimQuote({}, testing::AppBody(), testing::ShortPck()));
+  ASSERT_TRUE(short_q.ok());
+  ASSERT_TRUE(VerifyQuote(*short_q, *c, testing::kSimNow).ok());  // verified, then cached
+  Result<VerificationResult> late = VerifyQuote(*short_q, *c, testing::kAfterShortPck);
+  ASSERT_FALSE(late.ok()) << "verified with status " << TcbStatusName(late->status);
+  EXPECT_EQ(late.error().code(), ErrorCode::kVerifyFailed);
+  EXPECT_EQ(late.error().message(),
+            "pck_chain: PCK certificate valid 2025-10-08T08:53:20Z .. 2025-10-10T08:53:20Z, not "
+            "at 2025-10-11T08:53:20Z");
 }
 
 }  // namespace

@@ -188,5 +188,81 @@ TEST_F(ImageTest, NotAnImage) {
   EXPECT_NE(r.error().message().find("not a container image"), std::string::npos);
 }
 
+// TryReadImage (for `shroud run`, which takes bundles too) tells "not an image" (nullopt) from
+// "an image that fails a check" and "unreadable" (errors), reading the input once.
+TEST_F(ImageTest, TryReadImageTellsNotAnImageFromAFailedImage) {
+  // Not an image: a directory or a tar without manifest.json / oci-layout at the top.
+  auto r = TryReadImage(tree_);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->has_value());
+  std::string tar = tmp_->path() + "/tree.tar";
+  ASSERT_EQ(RunCommand("tar -C " + tree_ + " -cf " + tar + " .").exit_code, 0);
+  r = TryReadImage(tar);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->has_value());
+  auto plain = ReadImage(tar);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error().code(), ErrorCode::kInvalid);
+  EXPECT_EQ(plain.error().message(), tar + ": " + std::string(kNotAnImage));
+
+  // An image: read as ReadImage reads it.
+  Image img = Build();
+  r = TryReadImage(Write(img, ImageFormat::kOciTar, "oci.tar"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->layers.at(0).diff_id, img.layers[0].diff_id);
+
+  // An image tar whose layer changed: its own error, naming the layer.
+  std::string oci = Write(img, ImageFormat::kOciDir, "ocidir");
+  std::string layer;  // the gzip'd layer blob, named by its digest before the change
+  for (auto& e : fs::directory_iterator(oci + "/blobs/sha256")) {
+    auto data = ReadFileBytes(e.path());
+    if (data->size() > 2 && (*data)[0] == 0x1f && (*data)[1] == 0x8b) {
+      layer = e.path().filename();
+      (*data)[data->size() - 9] ^= 1;
+      ASSERT_TRUE(WriteFileAtomic(e.path(), *data).ok());
+    }
+  }
+  ASSERT_FALSE(layer.empty());
+  std::string bad = tmp_->path() + "/bad-oci.tar";
+  ASSERT_EQ(RunCommand("tar -C " + oci + " -cf " + bad + " .").exit_code, 0);
+  r = TryReadImage(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kVerifyFailed);
+  EXPECT_EQ(r.error().message(),
+            bad + ": layer blob sha256:" + layer + " does not match its digest");
+
+  // Unreadable: an error too (a second reader could not do better).
+  ASSERT_TRUE(WriteFileAtomic(tmp_->path() + "/x.txt", std::string_view("hello")).ok());
+  r = TryReadImage(tmp_->path() + "/x.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("layer (image archive): cannot open archive"),
+            std::string::npos)
+      << r.error().message();
+}
+
+// not_image_if_present: the caller's own format wins over a top-level manifest.json that is
+// no docker-archive manifest (here a web app's, in a root filesystem).
+TEST_F(ImageTest, NotImageMarkerWinsOverATopLevelManifestJson) {
+  ASSERT_TRUE(
+      WriteFileAtomic(tree_ + "/manifest.json", std::string_view("{\"name\":\"app\"}")).ok());
+  auto r = TryReadImage(tree_);
+  ASSERT_FALSE(r.ok());  // taken for a docker-archive, and refused
+  EXPECT_NE(r.error().message().find("manifest.json: expected a non-empty array"),
+            std::string::npos)
+      << r.error().message();
+  ReadOptions o;
+  o.not_image_if_present = "etc/app.conf";
+  r = TryReadImage(tree_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->has_value());
+  // Looked up only inside the input: a link to the host's /etc/passwd is not the marker.
+  ASSERT_TRUE(fs::exists("/etc/passwd"));
+  fs::create_directory_symlink("/etc", tree_ + "/host-etc");
+  o.not_image_if_present = "host-etc/passwd";
+  r = TryReadImage(tree_, o);
+  EXPECT_FALSE(r.ok());
+}
+
 }  // namespace
 }  // namespace uid2::oci

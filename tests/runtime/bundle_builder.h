@@ -4,6 +4,7 @@
 // programs are copied with the libraries ldd names, the manifest goes to
 // /gramine/app_files/entrypoint.manifest, and `shroud sign` (with the test key and the
 // stand-in libpal from tests/data/runtime) writes entrypoint.manifest.sgx and entrypoint.sig.
+// Every `shroud run` of a test names a measurement cache in its own temporary directory.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -80,13 +81,17 @@ class TestBundle {
                       root_ + "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so --chroot " + root_ +
                       " -o " + app + "/entrypoint.manifest.sgx -s " + app + "/entrypoint.sig");
   }
+  // CacheDir is this bundle's own measurement cache (created by the first run): the tests never
+  // use the host's default, /var/cache/shroud/measurements. ShroudRun is `shroud run` with it.
+  std::string CacheDir() const { return base_ + "/measurement-cache"; }
+  std::string ShroudRun() const { return "shroud run --measurement-cache " + CacheDir() + " "; }
   // Run runs `shroud run ROOT <options_and_args>` (stdout and stderr together).
   RunResult Run(const std::string& options_and_args, const std::string& env = "") const {
-    return RunCommand(env + " shroud run " + root_ + " " + options_and_args);
+    return RunCommand(env + " " + ShroudRun() + root_ + " " + options_and_args);
   }
 
  private:
-  std::string base_;  // holds root/ and the tests' scratch files (Path("/../x"))
+  std::string base_;  // holds root/, measurement-cache/ and scratch files (Path("/../x"))
   std::string root_;
 };
 

@@ -77,8 +77,8 @@ TEST(ExamplesTest, OperatorAnswersHealthcheck) {
   RunResult s = b.Sign(Example("operator/operator.manifest"));
   ASSERT_EQ(s.exit_code, 0) << s.out;
   std::string log = b.Path("/../operator.log"), pid = b.Path("/../shroud.pid");
-  RunCommand("sh -c " +
-             Quote("(shroud run " + b.root() + " > " + log + " 2>&1 & echo $! > " + pid + ")"));
+  RunCommand("sh -c " + Quote("(" + b.ShroudRun() + b.root() + " > " + log + " 2>&1 & echo $! > " +
+                              pid + ")"));
   std::string body;
   for (int i = 0; i < 120 && body.find("OK") == std::string::npos; i++) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

@@ -139,7 +139,7 @@ TEST(MemoryLimitRunTest, ShroudRunLogsTheLimitWhileTheAppRuns) {
   ASSERT_EQ(signed_.exit_code, 0) << signed_.out;
   std::string log = b.Path("/../run.log");
   std::string cmd =
-      "(shroud run " + b.root() + " -- alloc 512 /out/go; echo exit=$?) > " + log + " 2>&1 &";
+      "(" + b.ShroudRun() + b.root() + " -- alloc 512 /out/go; echo exit=$?) > " + log + " 2>&1 &";
   RunCommand("sh -c " + Quote(cmd));
   std::string out;
   for (int i = 0; i < 400; i++) {

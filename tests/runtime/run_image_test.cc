@@ -124,6 +124,7 @@ class RunImageTest : public ::testing::Test {
     UID2_SKIP_WITHOUT_RUNTIME_HOST();
     ASSERT_NE(g_images, nullptr);
     i_ = g_images;
+    cache_ = Scratch("measurement-cache");  // this test's own: never the host's default
   }
   // Scratch returns a fresh path in the suite's directory.
   std::string Scratch(const std::string& name) {
@@ -131,16 +132,35 @@ class RunImageTest : public ::testing::Test {
     fs::remove_all(p);
     return p;
   }
+  // ShroudRun runs `shroud run <image_and_args>` with this test's measurement cache.
+  RunResult ShroudRun(const std::string& image_and_args) {
+    return RunCommand("shroud run --measurement-cache " + cache_ + " " + image_and_args);
+  }
+  // TamperedArchive unpacks the signed docker-archive to `dir`, changes bytes of the probe
+  // inside its layer tar and packs it again as `dir`.tar; returns the tar.
+  std::string TamperedArchive(const std::string& dir) {
+    fs::create_directories(dir);
+    EXPECT_EQ(RunCommand("tar -C " + dir + " -xf " + i_->signed_archive).exit_code, 0);
+    int patched = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().extension() == ".tar") patched += Patch(e.path(), "no argv[1]", "NO ARGV[1]");
+    }
+    EXPECT_EQ(patched, 1);
+    std::string tar = Scratch(fs::path(dir).filename().string() + ".tar");
+    EXPECT_EQ(RunCommand("tar -C " + dir + " -cf " + tar + " .").exit_code, 0);
+    return tar;
+  }
   const Images* i_ = nullptr;
+  std::string cache_;
 };
 
 TEST_F(RunImageTest, RunsASignedDockerArchiveWithItsTrustedArgv) {
-  RunResult r = RunCommand("shroud run " + i_->signed_archive);
+  RunResult r = ShroudRun(i_->signed_archive);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("image data\n"), std::string::npos) << r.out;  // Entrypoint + Cmd
   EXPECT_NE(r.out.find("bundle_verified"), std::string::npos) << r.out;
   // Runtime arguments are ignored: the argv is the signed trusted_argv.
-  r = RunCommand("shroud run " + i_->signed_archive + " -- exit 7");
+  r = ShroudRun(i_->signed_archive + " -- exit 7");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("image data\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ignoring 2 command-line argument(s)"), std::string::npos) << r.out;
@@ -148,41 +168,45 @@ TEST_F(RunImageTest, RunsASignedDockerArchiveWithItsTrustedArgv) {
 
 TEST_F(RunImageTest, RunsTheSignedOciLayoutDirectoryAndArchive) {
   for (const std::string& image : {i_->signed_oci_dir, i_->signed_oci_archive}) {
-    RunResult r = RunCommand("shroud run " + image);
+    RunResult r = ShroudRun(image);
     EXPECT_EQ(r.exit_code, 0) << image << "\n" << r.out;
     EXPECT_NE(r.out.find("image data\n"), std::string::npos) << image << "\n" << r.out;
   }
 }
 
 TEST_F(RunImageTest, InsecureArgsImageTakesArgumentsAndReturnsTheAppsExitCode) {
-  RunResult r = RunCommand("shroud run " + i_->signed_insecure + " -- exit 7");
+  RunResult r = ShroudRun(i_->signed_insecure + " -- exit 7");
   EXPECT_EQ(r.exit_code, 7) << r.out;
-  r = RunCommand("shroud run " + i_->signed_insecure + " -- env");
+  r = ShroudRun(i_->signed_insecure + " -- env");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("GREETING=from-image\n"), std::string::npos) << r.out;  // image Env
-  r = RunCommand("shroud run " + i_->signed_insecure + " -- write /out/x.txt hi");
+  r = ShroudRun(i_->signed_insecure + " -- write /out/x.txt hi");
   EXPECT_NE(r.out.find("wrote /out/x.txt"), std::string::npos) << r.out;  // allowed_files
 }
 
 TEST_F(RunImageTest, DockerArchiveWhoseLayerChangedAfterSigningIsRefused) {
-  // Unpack the archive, change bytes of the probe inside its layer tar, pack it again.
   std::string d = Scratch("tampered-archive");
-  fs::create_directories(d);
-  ASSERT_EQ(RunCommand("tar -C " + d + " -xf " + i_->signed_archive).exit_code, 0);
-  int patched = 0;
-  for (const auto& e : fs::directory_iterator(d)) {
-    if (e.path().extension() == ".tar") patched += Patch(e.path(), "no argv[1]", "NO ARGV[1]");
-  }
-  ASSERT_EQ(patched, 1);
-  std::string tar = Scratch("tampered-archive.tar");
-  ASSERT_EQ(RunCommand("tar -C " + d + " -cf " + tar + " .").exit_code, 0);
+  std::string tar = TamperedArchive(d);
   for (const std::string& image : {d, tar}) {
-    RunResult r = RunCommand("shroud run " + image);
+    RunResult r = ShroudRun(image);
     EXPECT_EQ(r.exit_code, 1) << r.out;
     EXPECT_NE(r.out.find(image + ": layer 0: content digest sha256:"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("does not match the config's diff_id"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("image data"), std::string::npos) << r.out;
   }
+}
+
+// The refused image's error is final: the tar is read once, never unpacked again as a bundle.
+// Read from a pipe, a second read would find the pipe drained and report that instead.
+TEST_F(RunImageTest, RefusedImageTarIsReadOnlyOnce) {
+  std::string tar = TamperedArchive(Scratch("tampered-once"));
+  RunResult r = RunCommand("sh -c " + Quote("cat " + tar + " | shroud run --measurement-cache " +
+                                            cache_ + " /dev/stdin"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("/dev/stdin: layer 0: content digest sha256:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("does not match the config's diff_id"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("layer bundle"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("not signed"), std::string::npos) << r.out;
 }
 
 TEST_F(RunImageTest, OciLayoutWhoseLayerBlobChangedAfterSigningIsRefused) {
@@ -197,7 +221,7 @@ TEST_F(RunImageTest, OciLayoutWhoseLayerBlobChangedAfterSigningIsRefused) {
   RunResult edit = RunCommand("sh " + d + ".sh");
   ASSERT_NE(edit.out.find("edited "), std::string::npos) << edit.out;
   std::string blob = edit.out.substr(edit.out.find("edited ") + 7, 64);
-  RunResult r = RunCommand("shroud run " + d);
+  RunResult r = ShroudRun(d);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("layer blob sha256:" + blob + " does not match its digest"),
             std::string::npos)
@@ -236,7 +260,7 @@ TEST_F(RunImageTest, NewLayerReplacingATrustedFileIsRefusedNamingTheFile) {
   fs::create_directories(fs::path(entry.LayerPath("/usr/bin/probe")).parent_path());
   fs::copy_file(BinDir() + "/probe", entry.LayerPath("/usr/bin/probe"));
   ASSERT_EQ(Patch(entry.LayerPath("/usr/bin/probe"), "no argv[1]", "NO ARGV[1]"), 1);
-  RunResult r = RunCommand("shroud run " + entry.Write(i_->signed_archive));
+  RunResult r = ShroudRun(entry.Write(i_->signed_archive));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("trusted_file_refused uri=file:/usr/bin/probe reason=\"SHA-256 mismatch"),
             std::string::npos)
@@ -246,7 +270,7 @@ TEST_F(RunImageTest, NewLayerReplacingATrustedFileIsRefusedNamingTheFile) {
 
   RewrittenImage data(Scratch("rewrite-data"));
   WriteAll(data.LayerPath("/data/trusted.txt"), "changed data\n");
-  r = RunCommand("shroud run " + data.Write(i_->signed_archive));
+  r = ShroudRun(data.Write(i_->signed_archive));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("ERR open /data/trusted.txt: EACCES"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("trusted_file_refused uri=file:/data/trusted.txt"), std::string::npos)
@@ -267,7 +291,7 @@ TEST_F(RunImageTest, NewLayerReplacingTheSignedManifestIsRefusedNamingBothMeasur
   RewrittenImage m(Scratch("rewrite-manifest"));
   WriteAll(m.LayerPath("/gramine/app_files/entrypoint.manifest.sgx"),
            sgx + "\n# changed after signing\n");
-  RunResult r = RunCommand("shroud run " + m.Write(i_->signed_archive));
+  RunResult r = ShroudRun(m.Write(i_->signed_archive));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("MRENCLAVE mismatch"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("was signed for MRENCLAVE "), std::string::npos) << r.out;
@@ -275,7 +299,7 @@ TEST_F(RunImageTest, NewLayerReplacingTheSignedManifestIsRefusedNamingBothMeasur
 }
 
 TEST_F(RunImageTest, UnsignedImagesAreRefusedSayingHowToSignThem) {
-  RunResult r = RunCommand("shroud run " + i_->unsigned_image);
+  RunResult r = ShroudRun(i_->unsigned_image);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find(i_->unsigned_image + ": not signed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("shroud sign-image " + i_->unsigned_image + " KEY.pem -o SIGNED.tar"),
@@ -283,7 +307,7 @@ TEST_F(RunImageTest, UnsignedImagesAreRefusedSayingHowToSignThem) {
       << r.out;
   EXPECT_NE(r.out.find("shroud keygen"), std::string::npos) << r.out;
 
-  r = RunCommand("shroud run " + i_->app);  // not even shielded
+  r = ShroudRun(i_->app);  // not even shielded
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("not shielded either: `shroud shield " + i_->app), std::string::npos)
       << r.out;
@@ -291,7 +315,7 @@ TEST_F(RunImageTest, UnsignedImagesAreRefusedSayingHowToSignThem) {
 
   std::string oci = Scratch("unsigned-oci");
   Shroud("-q shield " + i_->app + " --engine " + i_->engine + " --format oci -o " + oci);
-  r = RunCommand("shroud run " + oci);
+  r = ShroudRun(oci);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("shroud sign-image " + oci), std::string::npos) << r.out;
 }
@@ -299,7 +323,7 @@ TEST_F(RunImageTest, UnsignedImagesAreRefusedSayingHowToSignThem) {
 TEST_F(RunImageTest, UnsignedBundleDirectoryIsRefusedSayingHowToSignIt) {
   std::string root = Scratch("unsigned-bundle");
   WriteAll(root + "/gramine/app_files/entrypoint.manifest", "libos.entrypoint = \"/x\"\n");
-  RunResult r = RunCommand("shroud run " + root);
+  RunResult r = ShroudRun(root);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find(root + ": not signed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("shroud sign -m ROOT/gramine/app_files/entrypoint.manifest -k KEY.pem "

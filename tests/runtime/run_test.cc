@@ -74,8 +74,8 @@ TEST_F(RunTest, TamperedTrustedFileIsRefusedAtOpen) {
 TEST_F(RunTest, TrustedFileChangedAfterStartIsRefused) {
   SignOk(Manifest(""));
   std::string log = b_.Path("/../run.log");
-  std::string cmd =
-      "(shroud run " + b_.root() + " -- reread /data/trusted.txt /out/go > " + log + " 2>&1 &)";
+  std::string cmd = "(" + b_.ShroudRun() + b_.root() + " -- reread /data/trusted.txt /out/go > " +
+                    log + " 2>&1 &)";
   RunCommand("sh -c " + Quote(cmd));
   auto wait_for = [&](const std::string& text) {
     for (int i = 0; i < 200; i++) {
@@ -279,8 +279,21 @@ TEST_F(RunTest, RunsABundleTar) {
   SignOk(Manifest(""));
   std::string tar = b_.Path("/../bundle.tar");
   ASSERT_EQ(RunCommand("tar -C " + b_.root() + " -cf " + tar + " .").exit_code, 0);
-  RunResult r = RunCommand("shroud run " + tar + " -- cat /data/trusted.txt");
+  RunResult r = RunCommand(b_.ShroudRun() + tar + " -- cat /data/trusted.txt");
   unlink(tar.c_str());
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("trusted content"), std::string::npos) << r.out;
+}
+
+// A root filesystem may hold files named like an image layout's (a web app's /manifest.json):
+// a signed bundle tar is still run as a bundle, not refused as a broken image.
+TEST_F(RunTest, BundleTarWithImageLikeTopLevelFilesRunsAsABundle) {
+  SignOk(Manifest(""));
+  b_.Write("/manifest.json", "{\"name\": \"web app\"}\n");
+  b_.Write("/oci-layout", "not an OCI layout\n");
+  std::string tar = b_.Path("/../bundle.tar");
+  ASSERT_EQ(RunCommand("tar -C " + b_.root() + " -cf " + tar + " .").exit_code, 0);
+  RunResult r = RunCommand(b_.ShroudRun() + tar + " -- cat /data/trusted.txt");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("trusted content"), std::string::npos) << r.out;
 }
@@ -290,11 +303,11 @@ TEST_F(RunTest, RunsABundleTar) {
 // not change the measurement; a changed manifest is still refused with both MRENCLAVEs.
 TEST_F(RunTest, MeasurementCacheHitsOnlyForTheSameBytes) {
   SignOk(Manifest(""));
-  std::string cache = b_.Path("/../cache");
-  RunResult r = b_.Run("--measurement-cache " + cache + " -- exit 3");
+  std::string cache = b_.CacheDir();  // b_.Run passes --measurement-cache CACHE
+  RunResult r = b_.Run("-- exit 3");
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("measurement=computed"), std::string::npos) << r.out;
-  r = b_.Run("--measurement-cache " + cache + " -- exit 4");
+  r = b_.Run("-- exit 4");
   EXPECT_EQ(r.exit_code, 4) << r.out;
   EXPECT_NE(r.out.find("measurement=cached"), std::string::npos) << r.out;
 
@@ -302,24 +315,50 @@ TEST_F(RunTest, MeasurementCacheHitsOnlyForTheSameBytes) {
   std::filesystem::permissions(b_.Path(libpal), std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::add);
   b_.Write(libpal, b_.Read(libpal) + std::string(16, '\0'));  // outside every PT_LOAD
-  r = b_.Run("--measurement-cache " + cache + " -- exit 5");
+  r = b_.Run("-- exit 5");
   EXPECT_EQ(r.exit_code, 5) << r.out;  // same MRENCLAVE, but the bytes differ: measured again
   EXPECT_NE(r.out.find("measurement=computed"), std::string::npos) << r.out;
 
   std::string sgx = b_.Read("/gramine/app_files/entrypoint.manifest.sgx");
   b_.Write("/gramine/app_files/entrypoint.manifest.sgx", sgx + "\n# changed after signing\n");
-  r = b_.Run("--measurement-cache " + cache + " -- exit 0");
+  r = b_.Run("-- exit 0");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("MRENCLAVE mismatch"), std::string::npos) << r.out;
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(cache), {}), 2) << r.out;
+}
+
+// Without --measurement-cache the cache is on, at kDefaultMeasurementCacheDir. The runs are in a
+// private mount namespace with a temporary directory mounted on /var/cache: the host's cache
+// is never touched.
+TEST_F(RunTest, MeasurementCacheIsOnByDefaultUnderVarCache) {
+  ASSERT_EQ(runtime::kDefaultMeasurementCacheDir, "/var/cache/shroud/measurements");
+  if (RunCommand("command -v unshare").exit_code != 0) {
+    GTEST_SKIP() << "host prerequisite missing: unshare (util-linux)";
+  }
+  ASSERT_TRUE(std::filesystem::is_directory("/var/cache"));
+  SignOk(Manifest(""));
+  std::string var_cache = b_.Path("/../var-cache");
+  std::filesystem::create_directories(var_cache);
+  std::string run =
+      "unshare --mount --propagation private sh -c " +
+      Quote("mount --bind " + var_cache + " /var/cache && shroud run " + b_.root() + " -- exit 0");
+  RunResult r = RunCommand(run);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("measurement=computed"), std::string::npos) << r.out;
+  r = RunCommand(run);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("measurement=cached"), std::string::npos) << r.out;
+  std::string entries = var_cache + "/shroud/measurements";
+  ASSERT_TRUE(std::filesystem::is_directory(entries)) << r.out;
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(entries), {}), 1);
 }
 
 // A forged entry (the signed MRENCLAVE filed under the key of a changed manifest) is ignored
 // when anyone but root could have written it, so the changed manifest is still refused.
 TEST_F(RunTest, MeasurementCacheEntryOthersCouldWriteIsIgnored) {
   SignOk(Manifest(""));
-  std::string cache = b_.Path("/../cache");
-  ASSERT_EQ(b_.Run("--measurement-cache " + cache + " -- exit 0").exit_code, 0);
+  std::string cache = b_.CacheDir();
+  ASSERT_EQ(b_.Run("-- exit 0").exit_code, 0);
   std::filesystem::path entry = *std::filesystem::directory_iterator(cache);
   std::string sgx = b_.Read("/gramine/app_files/entrypoint.manifest.sgx") + "\n# changed\n";
   b_.Write("/gramine/app_files/entrypoint.manifest.sgx", sgx);
@@ -328,12 +367,12 @@ TEST_F(RunTest, MeasurementCacheEntryOthersCouldWriteIsIgnored) {
   auto bytes = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
   runtime::CacheKey forged_key =
       runtime::MeasurementCacheKey(bytes(sgx), bytes(libpal), bytes(sig), "v1.9");
-  std::string forged = b_.Read("/../cache/" + entry.filename().string());
+  std::string forged = b_.Read("/../measurement-cache/" + entry.filename().string());
   std::copy(forged_key.begin(), forged_key.end(), forged.begin() + 8);
   std::string forged_path = cache + "/" + HexEncode(forged_key);
   std::ofstream(forged_path, std::ios::binary) << forged;
   ASSERT_EQ(chmod(forged_path.c_str(), 0666), 0);  // writable by anyone: not trusted
-  RunResult r = b_.Run("--measurement-cache " + cache + " -- exit 0");
+  RunResult r = b_.Run("-- exit 0");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("measurement_cache_ignored"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MRENCLAVE mismatch"), std::string::npos) << r.out;

@@ -1,6 +1,8 @@
 // ELF64 reader: the stand-in PALs parse; every malformed variant is refused with a reason.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/file.h"
 #include "sgx/elf64.h"
 #include "sgx/measure.h"
@@ -133,6 +135,111 @@ TEST(Elf64Test, HugeSegmentDoesNotFitTheEnclave) {
   Result<Measurement> r = MeasureEnclave(ToBytes("x"), f, p);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("too small"), std::string::npos);
+}
+
+// ---- ReadElfDeps ----
+
+// A minimal ET_EXEC: one PT_LOAD mapping the whole file at 0x400000, PT_INTERP, PT_DYNAMIC
+// with DT_NEEDED x2, DT_RUNPATH, DT_STRTAB, DT_STRSZ.
+struct DynElf {
+  Bytes file;
+  size_t interp_ph, dynamic_ph, interp, strtab, dynamic;
+};
+
+DynElf MakeDynElf() {
+  constexpr uint64_t kBase = 0x400000;
+  const std::string interp = std::string("/lib64/ld-linux-x86-64.so.2") + '\0';
+  const std::string strings = std::string("\0libc.so.6\0libm.so.6\0$ORIGIN/../lib:/opt/lib\0", 45);
+  DynElf d;
+  d.interp = 64 + 3 * 56;
+  d.strtab = d.interp + interp.size();
+  d.dynamic = (d.strtab + strings.size() + 7) & ~size_t{7};
+  size_t size = d.dynamic + 6 * 16;
+  Bytes& f = d.file;
+  f.assign(size, 0);
+  const uint8_t ident[] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+  std::copy(std::begin(ident), std::end(ident), f.begin());
+  StoreU16LE(f, 16, 2);   // ET_EXEC
+  StoreU16LE(f, 18, 62);  // x86-64
+  StoreU64LE(f, 32, 64);  // e_phoff
+  StoreU16LE(f, 52, 64);  // e_ehsize
+  StoreU16LE(f, 54, 56);  // e_phentsize
+  StoreU16LE(f, 56, 3);   // e_phnum
+  auto phdr = [&](size_t i, uint32_t type, uint64_t off, uint64_t len) {
+    size_t at = 64 + 56 * i;
+    StoreU32LE(f, at, type);
+    StoreU32LE(f, at + 4, kPfR);
+    StoreU64LE(f, at + 8, off);
+    StoreU64LE(f, at + 16, kBase + off);
+    StoreU64LE(f, at + 32, len);
+    StoreU64LE(f, at + 40, len);
+    return at;
+  };
+  phdr(0, 1, 0, size);
+  d.interp_ph = phdr(1, 3, d.interp, interp.size());
+  d.dynamic_ph = phdr(2, 2, d.dynamic, 6 * 16);
+  std::copy(interp.begin(), interp.end(), f.begin() + d.interp);
+  std::copy(strings.begin(), strings.end(), f.begin() + d.strtab);
+  const uint64_t dyn[][2] = {{1, 1}, {1, 11}, {29, 21}, {5, kBase + d.strtab}, {10, strings.size()},
+                             {0, 0}};
+  for (size_t i = 0; i < 6; i++) {
+    StoreU64LE(f, d.dynamic + 16 * i, dyn[i][0]);
+    StoreU64LE(f, d.dynamic + 16 * i + 8, dyn[i][1]);
+  }
+  return d;
+}
+
+void ExpectDepsRefused(const Bytes& file, const std::string& reason) {
+  Result<ElfDeps> r = ReadElfDeps(file);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalid);
+  EXPECT_NE(r.error().message().find(reason), std::string::npos) << r.error().message();
+}
+
+TEST(ElfDepsTest, ReadsInterpreterLibrariesAndRunpath) {
+  ElfDeps d = ReadElfDeps(MakeDynElf().file).value();
+  EXPECT_EQ(d.interp, "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_EQ(d.needed, (std::vector<std::string>{"libc.so.6", "libm.so.6"}));
+  EXPECT_EQ(d.runpath, (std::vector<std::string>{"$ORIGIN/../lib", "/opt/lib"}));
+  EXPECT_TRUE(d.rpath.empty());
+}
+
+TEST(ElfDepsTest, ReadsThisTestProgram) {
+  ElfDeps d = ReadElfDeps(ReadFileBytes("/proc/self/exe").value()).value();
+  EXPECT_EQ(d.interp, "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_NE(std::find(d.needed.begin(), d.needed.end(), "libc.so.6"), d.needed.end());
+}
+
+TEST(ElfDepsTest, SharedObjectWithoutLibrariesHasNone) {
+  ElfDeps d = ReadElfDeps(Pal("01-defaults-nondebug")).value();
+  EXPECT_TRUE(d.interp.empty());
+  EXPECT_TRUE(d.needed.empty());
+}
+
+TEST(ElfDepsTest, MalformedDynamicPartsAreRefused) {
+  DynElf d = MakeDynElf();
+  Bytes g = d.file;
+  g[d.strtab - 1] = 'x';  // the interpreter path loses its NUL
+  ExpectDepsRefused(g, "PT_INTERP string at 0x0 is not NUL-terminated");
+  g = d.file;
+  StoreU64LE(g, d.dynamic_ph + 32, d.file.size());  // PT_DYNAMIC beyond the file
+  StoreU64LE(g, d.dynamic_ph + 40, d.file.size());
+  ExpectDepsRefused(g, "beyond the file size");
+  g = d.file;
+  StoreU64LE(g, d.dynamic + 3 * 16 + 8, 0x900000);  // DT_STRTAB outside every PT_LOAD
+  ExpectDepsRefused(g, "not in the file part of any PT_LOAD");
+  g = d.file;
+  StoreU64LE(g, d.dynamic + 4 * 16 + 8, d.file.size());  // DT_STRSZ past the end
+  ExpectDepsRefused(g, "runs past the end of the file");
+  g = d.file;
+  StoreU64LE(g, d.dynamic + 8, 4096);  // DT_NEEDED offset outside the string table
+  ExpectDepsRefused(g, "DT_NEEDED string at 0x1000 lies outside its table");
+  g = d.file;
+  g[d.strtab + 44] = 'x';  // the last string runs to the end of the table
+  ExpectDepsRefused(g, "DT_RUNPATH string at 0x15 is not NUL-terminated");
+  g = d.file;
+  StoreU64LE(g, d.dynamic + 3 * 16, 7);  // DT_STRTAB renamed: strings without a table
+  ExpectDepsRefused(g, "no DT_STRTAB");
 }
 
 }  // namespace

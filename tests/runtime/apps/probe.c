@@ -14,6 +14,8 @@
  *   probe mallocloop N               N malloc/free of 64 B .. 8 MiB blocks (16 live); print ns/iter
  *   probe attest HEX64 OUT           write user_report_data (hex), copy report and quote to
  *                                    OUT.report / OUT.quote
+ *   probe keyctl                     ask for the session keyring's id (a syscall the app's
+ *                                    seccomp filter denies); print "keyctl ok" or "keyctl ERRNO"
  *   probe readbench PATH             read PATH three times sequentially, print MB/s of each
  *                                    pass (and the open's time, and the reads' MB/s alone)
  */
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -307,6 +310,11 @@ int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "attest") == 0) return Attest(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "readbench") == 0) return ReadBench(argv[2]);
   if (argc == 3 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "keyctl") == 0) {
+    long id = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 1);
+    printf("keyctl %s\n", id >= 0 ? "ok" : ErrName(errno));
+    return 0;
+  }
   printf("probe: no argv[1] (got %d arguments)\n", argc);
   return argc == 1 ? 0 : 2;
 }
