@@ -111,7 +111,21 @@ Result<Bundle> OpenBundle(const std::string& path) {
   return Unpack(path, false);
 }
 
-Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache* cache) {
+namespace {
+
+Status SameMeasurement(const sgx::SigstructFields& sig, const sgx::Measurement& measured,
+                       const std::string& sig_path, const std::string& libpal) {
+  if (sig.mr_enclave == measured) return Ok();
+  return Error::VerifyFailed("MRENCLAVE mismatch: " + sig_path + " was signed for MRENCLAVE " +
+                             HexEncode(sig.mr_enclave) + " but entrypoint.manifest.sgx with " +
+                             libpal + " measures " + HexEncode(measured) +
+                             " (the manifest or libpal changed after signing)");
+}
+
+}  // namespace
+
+Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache* cache,
+                                    bool defer_measurement) {
   VerifiedBundle v;
   std::string sgx_path = AppFile(bundle.root, "entrypoint.manifest.sgx");
   std::string sig_path = AppFile(bundle.root, "entrypoint.sig");
@@ -122,28 +136,9 @@ Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache
   UID2_ASSIGN_OR_RETURN(std::string libpal, LibpalPath(bundle.root));
   Result<Bytes> pal = ReadFileBytes(libpal);
   if (!pal.ok()) return std::move(pal).error().Context("libpal");
-  CacheKey key =
-      MeasurementCacheKey(AsBytes(v.manifest_text), *pal, sig, sgx::kGramineV1_9.release);
-  std::optional<sgx::Measurement> cached;
-  if (cache != nullptr) cached = cache->Lookup(key);
-  if (cached) {
-    v.measured = *cached;
-    v.measurement_cached = true;
-  } else {
-    Result<sgx::Measurement> measured =
-        sgx::MeasureEnclave(AsBytes(v.manifest_text), *pal, params, sgx::kGramineV1_9);
-    if (!measured.ok()) return std::move(measured).error().Context(libpal);
-    v.measured = *measured;
-  }
   Status sig_ok = sgx::VerifySigstruct(sig);
   if (!sig_ok.ok()) return std::move(sig_ok).error().Context(sig_path);
   UID2_ASSIGN_OR_RETURN(v.sig, sgx::ParseSigstruct(sig));
-  if (v.sig.mr_enclave != v.measured) {
-    return Error::VerifyFailed("MRENCLAVE mismatch: " + sig_path + " was signed for MRENCLAVE " +
-                               HexEncode(v.sig.mr_enclave) + " but entrypoint.manifest.sgx with " +
-                               libpal + " measures " + HexEncode(v.measured) +
-                               " (the manifest or libpal changed after signing)");
-  }
   if (v.sig.isv_prod_id != params.isv_prod_id || v.sig.isv_svn != params.isv_svn ||
       v.sig.debug() != params.debug) {
     return Error::VerifyFailed(sig_path + ": ISVPRODID/ISVSVN/DEBUG (" +
@@ -151,11 +146,32 @@ Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache
                                std::to_string(v.sig.isv_svn) + "/" + (v.sig.debug() ? "1" : "0") +
                                ") differ from the manifest's sgx.isvprodid/isvsvn/debug");
   }
-  if (cache != nullptr && !cached) {
-    Status stored = cache->Store(key, v.measured);
-    if (!stored.ok()) {
-      log::Warn("measurement_cache_not_written", {{"error", stored.error().message()}});
+  CacheKey key =
+      MeasurementCacheKey(AsBytes(v.manifest_text), *pal, sig, sgx::kGramineV1_9.release);
+  if (std::optional<sgx::Measurement> cached = cache ? cache->Lookup(key) : std::nullopt) {
+    v.measured = *cached;
+    v.measurement_cached = true;
+    UID2_RETURN_IF_ERROR(SameMeasurement(v.sig, v.measured, sig_path, libpal));
+    return v;
+  }
+  v.finish = [text = v.manifest_text, pal = std::move(*pal), params, signed_for = v.sig, sig_path,
+              libpal, key, cache]() -> Status {
+    Result<sgx::Measurement> measured =
+        sgx::MeasureEnclave(AsBytes(text), pal, params, sgx::kGramineV1_9);
+    if (!measured.ok()) return std::move(measured).error().Context(libpal);
+    UID2_RETURN_IF_ERROR(SameMeasurement(signed_for, *measured, sig_path, libpal));
+    if (cache != nullptr) {
+      Status stored = cache->Store(key, *measured);
+      if (!stored.ok()) {
+        log::Warn("measurement_cache_not_written", {{"error", stored.error().message()}});
+      }
     }
+    return Ok();
+  };
+  if (!defer_measurement) {
+    UID2_RETURN_IF_ERROR(v.finish());
+    v.finish = nullptr;
+    v.measured = v.sig.mr_enclave;
   }
   return v;
 }

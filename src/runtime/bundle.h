@@ -11,6 +11,7 @@
 //   UID2_ASSIGN_OR_RETURN(VerifiedBundle v, VerifyBundle(b));   // refuses a mismatch
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,8 +43,12 @@ struct VerifiedBundle {
   manifest::Manifest manifest;  // parsed entrypoint.manifest.sgx
   std::string manifest_text;
   sgx::SigstructFields sig;         // the verified SIGSTRUCT
-  sgx::Measurement measured{};      // MRENCLAVE of .manifest.sgx + libpal
+  sgx::Measurement measured{};      // MRENCLAVE of .manifest.sgx + libpal (once known)
   bool measurement_cached = false;  // `measured` came from the MeasurementCache
+  // With VerifyBundle's `defer_measurement` and no cached measurement: measures, compares with
+  // the SIGSTRUCT (the same kVerifyFailed) and records it in the cache. It needs nothing of
+  // this struct; nothing of the bundle may run before it succeeded.
+  std::function<Status()> finish;
 };
 
 // VerifyBundle measures entrypoint.manifest.sgx with the libpal named by shroud.toml (default
@@ -51,7 +56,10 @@ struct VerifiedBundle {
 // same MRENCLAVE (kVerifyFailed naming both values) and the manifest's ISVPRODID, ISVSVN and
 // DEBUG bit. With a `cache` (not owned), a trusted entry for exactly these manifest, libpal and
 // sig bytes replaces the measurement (every other check still runs), and a successful
-// verification is recorded there (a failure to write it is only a warning).
-Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache* cache = nullptr);
+// verification is recorded there (a failure to write it is only a warning). With
+// `defer_measurement`, a measurement that is not cached is left to VerifiedBundle::finish (the
+// caller runs it on another thread while it prepares the run).
+Result<VerifiedBundle> VerifyBundle(const Bundle& bundle, const MeasurementCache* cache = nullptr,
+                                    bool defer_measurement = false);
 
 }  // namespace uid2::runtime

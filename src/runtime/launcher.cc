@@ -64,8 +64,11 @@ struct ChildArgs {
   struct sock_fprog prog = {};
   // Reports sgx.enclave_size being hit (memory_limit.h).
   MemoryWatchChild memory;
-  int go_fd = -1;   // read end: the parent writes 'g' (mount) and then 'r' (start the app)
-  int err_fd = -1;  // write end: a setup error message (CLOEXEC, closes at exec)
+  // init's end of a socket: the parent sends 'g' (mount), init answers 'm' with a descriptor of
+  // the mounted view, the parent sends 'r' (start the app).
+  int go_fd = -1;
+  int parent_go_fd = -1;  // the parent's end: init closes its copy, to see the parent go away
+  int err_fd = -1;        // write end: a setup error message (CLOEXEC, closes at exec)
   char* app_stack_top = nullptr;  // the app's stack until its execve
 };
 
@@ -193,6 +196,7 @@ int InitMain(void* arg) {
   const auto* a = static_cast<const ChildArgs*>(arg);
   // shroud run going away (even killed) takes init, and so the app, with it.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close(a->parent_go_fd);
   if (!AwaitParent(a, 'g')) _exit(125);
   MountOrDie(a, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
   if (mount("shroud", a->view.c_str(), "fuse.shroud", MS_NOSUID | MS_NODEV,
@@ -217,7 +221,8 @@ int InitMain(void* arg) {
   mkdir(a->dev_attestation.c_str(), 0755);
   mkdir(a->dev_shm.c_str(), 01777);
   MountOrDie(a, a->stage.c_str(), a->dev_attestation, nullptr, MS_BIND, nullptr);
-  umount2(a->stage.c_str(), MNT_DETACH);
+  // The staging bind stays: it is under the old root, which pivot_root below detaches whole
+  // (one unmount instead of two; each waits for an RCU grace period).
   MountOrDie(a, "tmpfs", a->dev_shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
   for (const std::string& t : a->tmpfs) {
     MountOrDie(a, "tmpfs", t, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
@@ -385,6 +390,7 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
     return Error::Errno("pipe", errno);
   }
   a.go_fd = go[0];
+  a.parent_go_fd = go[1];
   a.err_fd = err[1];
   // Not zero-filled: the child touches only the pages it uses (no 1 MiB memset + faults).
   std::unique_ptr<char[]> stack(new char[kChildStack]), app_stack(new char[kAppStack]);
@@ -413,7 +419,13 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   } else if (view >= 0) {
     close(view);
   }  // else init failed: err says why
-  (void)!send(go[1], "r", 1, MSG_NOSIGNAL);
+  // The last word before the app exists: without 'r', init exits and nothing of the app runs.
+  Status gate = plan.before_app ? plan.before_app() : Ok();
+  if (gate.ok()) {
+    (void)!send(go[1], "r", 1, MSG_NOSIGNAL);
+  } else {
+    kill(init, SIGKILL);
+  }
   close(go[1]);
   std::string setup_error;
   char buf[1024];
@@ -431,6 +443,7 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   g_forward_pid = 0;
   if (plan.max_threads != 0 && limited) limit.Stop();
   memory.Stop();
+  if (!gate.ok()) return std::move(gate).error();
   if (!setup_error.empty()) return Error::Io("starting the app: " + setup_error);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (code > 128 && plan.address_space_limit != 0) {

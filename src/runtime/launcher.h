@@ -32,6 +32,8 @@ struct LaunchPlan {
   // Called once init mounted the view (serve it now: ViewFs::Serve), with a descriptor of the
   // view's root (O_PATH, or -1) that the callee owns.
   std::function<void(int view_fd)> on_view_mounted;
+  // Called last before the app is started; an error stops the launch (and is returned).
+  std::function<Status()> before_app;
   std::string stage_dir;                 // an empty directory outside the view (for bind mounts)
   std::vector<std::string> tmpfs_paths;  // view paths to mount tmpfs on
   std::string start_dir = "/";

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <optional>
 
 #include "attest/sim.h"
@@ -124,30 +126,12 @@ struct Workspace {
   }
 };
 
-}  // namespace
-
-Result<int> RunBundle(const RunOptions& options) {
-  if (std::string missing = MissingHostSupport(); !missing.empty()) {
-    return Error::Unsupported("this host cannot run shroud run: " + missing);
-  }
-  PhaseClock clock;
-  UID2_ASSIGN_OR_RETURN(Bundle bundle, OpenBundle(options.bundle));
-  clock.Mark("open_bundle");
-  std::optional<MeasurementCache> cache;
-  if (!options.measurement_cache_dir.empty()) {
-    std::error_code ec;  // a relative --measurement-cache is taken from the current directory
-    cache.emplace(
-        std::filesystem::absolute(options.measurement_cache_dir, ec).lexically_normal().string());
-  }
-  UID2_ASSIGN_OR_RETURN(VerifiedBundle verified, VerifyBundle(bundle, cache ? &*cache : nullptr));
-  clock.Mark("verify_bundle");
-  log::Info("bundle_verified",
-            {{"bundle", options.bundle},
-             {"measurement", verified.measurement_cached ? "cached" : "computed"},
-             {"mrenclave", HexEncode(verified.sig.mr_enclave)},
-             {"mrsigner", HexEncode(verified.sig.mr_signer)},
-             {"isvprodid", verified.sig.isv_prod_id},
-             {"isvsvn", verified.sig.isv_svn}});
+// RunVerified runs a bundle whose signature checked out; `gate` must succeed before the app
+// starts (the measurement may still be under way).
+Result<int> RunVerified(const RunOptions& options, const Bundle& bundle,
+                        const VerifiedBundle& verified, const std::function<Status()>& gate,
+                        PhaseClock* clock_ptr) {
+  PhaseClock& clock = *clock_ptr;
   UID2_ASSIGN_OR_RETURN(RunSpec spec, RunSpecFromManifest(verified.manifest));
   UID2_ASSIGN_OR_RETURN(View view, View::Create(spec, bundle.root));
   clock.Mark("view_rules");
@@ -219,6 +203,7 @@ Result<int> RunBundle(const RunOptions& options) {
   plan.address_space_limit = spec.enclave_size;
   plan.enclave_size_for_messages = spec.enclave_size;
   plan.max_threads = spec.max_threads;
+  plan.before_app = gate;
   Result<int> status = LaunchAndWait(plan);
   clock.Mark("app_ran");
   warmer.Stop();
@@ -230,6 +215,47 @@ Result<int> RunBundle(const RunOptions& options) {
     UID2_RETURN_IF_ERROR(WriteFileAtomic(options.trace_out, snippet));
     log::Info("trace_written",
               {{"path", options.trace_out}, {"files", static_cast<int64_t>(fs.Outside().size())}});
+  }
+  return status;
+}
+
+}  // namespace
+
+Result<int> RunBundle(const RunOptions& options) {
+  if (std::string missing = MissingHostSupport(); !missing.empty()) {
+    return Error::Unsupported("this host cannot run shroud run: " + missing);
+  }
+  PhaseClock clock;
+  UID2_ASSIGN_OR_RETURN(Bundle bundle, OpenBundle(options.bundle));
+  clock.Mark("open_bundle");
+  std::optional<MeasurementCache> cache;
+  if (!options.measurement_cache_dir.empty()) {
+    std::error_code ec;  // a relative --measurement-cache is taken from the current directory
+    cache.emplace(
+        std::filesystem::absolute(options.measurement_cache_dir, ec).lexically_normal().string());
+  }
+  UID2_ASSIGN_OR_RETURN(VerifiedBundle verified, VerifyBundle(bundle, cache ? &*cache : nullptr,
+                                                              /*defer_measurement=*/true));
+  clock.Mark("verify_bundle");
+  // A measurement that is not cached (the first run of a bundle) is computed while the run is
+  // prepared; the app starts only once it matched (LaunchPlan::before_app).
+  std::future<Status> measured;
+  if (verified.finish) measured = std::async(std::launch::async, verified.finish);
+  auto verified_gate = [&]() -> Status {
+    if (measured.valid()) UID2_RETURN_IF_ERROR(measured.get());
+    log::Info("bundle_verified",
+              {{"bundle", options.bundle},
+               {"measurement", verified.measurement_cached ? "cached" : "computed"},
+               {"mrenclave", HexEncode(verified.sig.mr_enclave)},
+               {"mrsigner", HexEncode(verified.sig.mr_signer)},
+               {"isvprodid", verified.sig.isv_prod_id},
+               {"isvsvn", verified.sig.isv_svn}});
+    return Ok();
+  };
+  Result<int> status = RunVerified(options, bundle, verified, verified_gate, &clock);
+  if (!status.ok() && measured.valid()) {  // a refused measurement explains any later failure
+    Status m = measured.get();
+    if (!m.ok()) return std::move(m).error();
   }
   return status;
 }

@@ -61,6 +61,19 @@ TEST_F(RunTest, RefusesASignatureForAnotherMeasurementNamingBoth) {
   EXPECT_NE(r.out.find("signed for MRENCLAVE "), std::string::npos) << r.out;
 }
 
+// The measurement of an uncached bundle runs while the view and namespaces are prepared; the
+// app must still never start when it does not match.
+TEST_F(RunTest, AppNeverStartsWhenTheMeasurementDoesNotMatch) {
+  SignOk(Manifest(""));
+  std::string sgx = b_.Read("/gramine/app_files/entrypoint.manifest.sgx");
+  b_.Write("/gramine/app_files/entrypoint.manifest.sgx", sgx + "\n# changed after signing\n");
+  RunResult r = b_.Run("write /out/started yes");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("MRENCLAVE mismatch"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("bundle_verified"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(b_.Path("/out/started")));
+}
+
 TEST_F(RunTest, TamperedTrustedFileIsRefusedAtOpen) {
   SignOk(Manifest(""));
   b_.Write("/data/trusted.txt", "tampered content\n");
