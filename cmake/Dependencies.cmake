@@ -29,10 +29,17 @@ endif()
 # loading each shared library costs milliseconds (docs/benchmarks.md), and nothing else in its
 # process loads them (its libarchive uses nettle), so there is still one copy of each. Other
 # programs link them shared (uid2-operator also gets libcrypto through libcurl's libssl).
-find_library(UID2_CRYPTO_A NAMES libcrypto.a REQUIRED)
-find_library(UID2_FUSE3_A NAMES libfuse3.a REQUIRED)
-find_library(UID2_SECCOMP_A NAMES libseccomp.a REQUIRED)
-set(UID2_STATIC_WANTED "$<BOOL:$<TARGET_PROPERTY:UID2_STATIC_DEPS>>")
+# The archives come from the same Debian packages (libssl-dev, libfuse3-dev, libseccomp-dev):
+# an OpenSSL security update reaches shroud when it is built again (scripts/start.sh does).
+# Without them everything links shared.
+find_library(UID2_CRYPTO_A NAMES libcrypto.a)
+find_library(UID2_FUSE3_A NAMES libfuse3.a)
+find_library(UID2_SECCOMP_A NAMES libseccomp.a)
+if(UID2_CRYPTO_A AND UID2_FUSE3_A AND UID2_SECCOMP_A)
+  set(UID2_STATIC_WANTED "$<BOOL:$<TARGET_PROPERTY:UID2_STATIC_DEPS>>")
+else()
+  set(UID2_STATIC_WANTED "0")
+endif()
 foreach(dep crypto fuse3 seccomp)
   add_library(uid2_dep_${dep} INTERFACE)
 endforeach()

@@ -31,6 +31,7 @@
 
 #include "common/bytes.h"
 #include "common/log.h"
+#include "runtime/fd_passing.h"
 #include "runtime/memory_limit.h"
 #include "runtime/seccomp_filter.h"
 
@@ -70,14 +71,21 @@ struct ChildArgs {
   int parent_go_fd = -1;  // the parent's end: init closes its copy, to see the parent go away
   int err_fd = -1;        // write end: a setup error message (CLOEXEC, closes at exec)
   char* app_stack_top = nullptr;  // the app's stack until its execve
+  sigset_t init_mask = {};        // init's signal mask, saved across the app's clone
 };
 
 std::atomic<pid_t> g_forward_pid{0};
+// The last terminating signal shroud run received before the app started (init drops them
+// then: it has no handlers yet), so that the launch stops instead of starting the app.
+std::atomic<int> g_signal_before_app{0};
 
 void ForwardSignal(int sig) {
+  if (sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) g_signal_before_app = sig;
   pid_t pid = g_forward_pid.load();
   if (pid > 0) kill(pid, sig);
 }
+
+void RecordSignal(int sig) { g_signal_before_app = sig; }
 
 void InstallForwarding(bool ignore_int) {
   struct sigaction sa = {};
@@ -110,11 +118,12 @@ void InstallForwarding(bool ignore_int) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Die(a, "prctl", "NO_NEW_PRIVS", errno);
   // One filter: the memory watch's (the same rules plus its notifications) when it could be
   // installed, else the plain one.
-  if (!InstallMemoryWatch(a->memory)) Die(a, "seccomp", "memory watch listener", errno);
-  if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != SECCOMP_MODE_FILTER &&
-      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->prog) != 0) {
+  bool watched = false;
+  if (!InstallMemoryWatch(a->memory, &watched)) Die(a, "seccomp", "memory watch listener", errno);
+  if (!watched && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->prog) != 0) {
     Die(a, "prctl", "SECCOMP", errno);
   }
+  sigprocmask(SIG_SETMASK, &a->init_mask, nullptr);
   execve(a->exec_path.c_str(), a->argv.data(), a->envp.data());
   Die(a, "cannot run libos.entrypoint", a->exec_path.c_str(), errno);
 }
@@ -144,22 +153,7 @@ void RaiseReadahead(const std::string& view) {
 // shroud run reaches the view through it, whatever init's root is by then.
 void SendView(const ChildArgs* a) {
   int view = open(a->view.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  char tag = 'm';
-  struct iovec iov = {&tag, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (view >= 0) {
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof(control);
-    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &view, sizeof(int));
-  }
-  (void)!sendmsg(a->go_fd, &mh, MSG_NOSIGNAL);
+  (void)SendWithFd(a->go_fd, std::span<const char>("m", 1), view);
   if (view >= 0) close(view);
 }
 
@@ -167,20 +161,8 @@ void SendView(const ChildArgs* a) {
 // when init ended first.
 bool ReceiveView(int sock, int* view) {
   char tag = 0;
-  struct iovec iov = {&tag, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof(control);
   ssize_t n;
-  while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-  }
-  *view = -1;
-  struct cmsghdr* c = n == 1 ? CMSG_FIRSTHDR(&mh) : nullptr;
-  if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-    std::memcpy(view, CMSG_DATA(c), sizeof(int));
+  while ((n = ReceiveWithFd(sock, std::span<char>(&tag, 1), view, 0)) < 0 && errno == EINTR) {
   }
   return n == 1 && tag == 'm';
 }
@@ -238,8 +220,14 @@ int InitMain(void* arg) {
   // The app shares init's memory until its execve (as posix_spawn does; init waits): no copy
   // of the address space. Not glibc's fork(): its atfork handlers would take the allocator's
   // locks, which a thread of shroud run may have held when init was cloned (a deadlock).
+  // Signals stay blocked across the clone (no handler may run on the shared memory); the app
+  // resets the handlers, then restores the mask before its execve.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, const_cast<sigset_t*>(&a->init_mask));
   pid_t app = clone(AppEntry, a->app_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD,
                     const_cast<ChildArgs*>(a));
+  sigprocmask(SIG_SETMASK, &a->init_mask, nullptr);
   if (app < 0) Die(a, "fork", "app", errno);
   close(a->err_fd);
   if (a->memory.sock_fd >= 0) close(a->memory.sock_fd);
@@ -352,6 +340,7 @@ std::string MissingHostSupport() {
 }
 
 Result<int> LaunchAndWait(const LaunchPlan& plan) {
+  if (!plan.on_view_mounted) return Error::Internal("LaunchPlan::on_view_mounted is required");
   UID2_ASSIGN_OR_RETURN(Bytes prog_bytes, AppFilter(false));
   ChildArgs a;
   a.fuse_fd = plan.fuse_fd;
@@ -386,8 +375,14 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   // go is a socket: it carries the view's descriptor, and telling an init that already failed
   // is EPIPE, not SIGPIPE.
   int go[2], err[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    return Error::Errno("pipe", errno);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0) {
+    return Error::Errno("socketpair", errno);
+  }
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(go[0]);
+    close(go[1]);
+    return Error::Errno("pipe", e);
   }
   a.go_fd = go[0];
   a.parent_go_fd = go[1];
@@ -405,7 +400,13 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
     return Error::Errno("clone(CLONE_NEWNS | CLONE_NEWPID)", clone_errno);
   }
   g_forward_pid = init;
+  g_signal_before_app = 0;
   InstallForwarding(true);
+  struct sigaction record = {};
+  record.sa_handler = RecordSignal;
+  sigemptyset(&record.sa_mask);
+  record.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &record, nullptr);  // the terminal's ^C reaches the app itself once it runs
   (void)!send(go[1], "g", 1, MSG_NOSIGNAL);  // init mounts while the limits are set up
   if (plan.max_threads != 0 && limited) {
     if (!limit.Add(init))
@@ -414,13 +415,19 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   }
   memory.Start();
   int view = -1;
-  if (ReceiveView(go[1], &view) && plan.on_view_mounted) {
+  bool mounted = ReceiveView(go[1], &view);
+  if (mounted) {
     plan.on_view_mounted(view);
   } else if (view >= 0) {
     close(view);
   }  // else init failed: err says why
   // The last word before the app exists: without 'r', init exits and nothing of the app runs.
-  Status gate = plan.before_app ? plan.before_app() : Ok();
+  Status gate = mounted && plan.before_app ? plan.before_app() : Ok();
+  if (gate.ok() && g_signal_before_app != 0) {
+    gate = Error::Internal("stopped by signal " + std::to_string(g_signal_before_app.load()) +
+                           " before the app started");
+  }
+  signal(SIGINT, SIG_IGN);
   if (gate.ok()) {
     (void)!send(go[1], "r", 1, MSG_NOSIGNAL);
   } else {

@@ -29,10 +29,11 @@ struct LaunchPlan {
   std::string view_dir;      // where init mounts the view (an empty directory)
   int fuse_fd = -1;          // the view's FUSE connection (ViewFs::device_fd)
   std::string fuse_options;  // its mount(2) data (ViewFs::MountOptions)
-  // Called once init mounted the view (serve it now: ViewFs::Serve), with a descriptor of the
-  // view's root (O_PATH, or -1) that the callee owns.
+  // Required. Called once init mounted the view (serve it now: ViewFs::Serve), with a
+  // descriptor of the view's root (O_PATH, or -1) that the callee owns.
   std::function<void(int view_fd)> on_view_mounted;
-  // Called last before the app is started; an error stops the launch (and is returned).
+  // Called last before the app is started; an error stops the launch (and is returned), as
+  // does SIGINT, SIGTERM, SIGHUP or SIGQUIT received before then.
   std::function<Status()> before_app;
   std::string stage_dir;                 // an empty directory outside the view (for bind mounts)
   std::vector<std::string> tmpfs_paths;  // view paths to mount tmpfs on

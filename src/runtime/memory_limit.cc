@@ -1,4 +1,5 @@
 #include "runtime/memory_limit.h"
+#include "runtime/fd_passing.h"
 #include "runtime/seccomp_filter.h"
 
 #include <fcntl.h>
@@ -126,7 +127,8 @@ std::string MemoryLimitMessage(uint64_t limit, uint64_t mapped, const AddressSpa
          SuggestedSize(needed, limit) + "\") and sign again";
 }
 
-bool InstallMemoryWatch(const MemoryWatchChild& child) {
+bool InstallMemoryWatch(const MemoryWatchChild& child, bool* installed) {
+  if (installed != nullptr) *installed = false;
   if (child.sock_fd < 0) return true;
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
                     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
@@ -136,24 +138,10 @@ bool InstallMemoryWatch(const MemoryWatchChild& child) {
                  &child.prog);
   }
   int err = fd < 0 ? errno : 0;
+  if (installed != nullptr) *installed = fd >= 0;
   char data[1 + sizeof(int)] = {fd < 0 ? kErrnoTag : kListenerTag};
   std::memcpy(data + 1, &err, sizeof(err));
-  struct iovec iov = {data, sizeof(data)};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (fd >= 0) {
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof(control);
-    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    int listener = static_cast<int>(fd);
-    std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  }
-  bool sent = sendmsg(child.sock_fd, &mh, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof(data));
+  bool sent = SendWithFd(child.sock_fd, data, static_cast<int>(fd));
   if (fd >= 0) close(static_cast<int>(fd));
   close(child.sock_fd);
   return sent || fd < 0;
@@ -218,9 +206,7 @@ void MemoryWatch::Stop() {
 
 int MemoryWatch::ReceiveListener() {
   char data[1 + sizeof(int)] = {};
-  struct iovec iov = {data, sizeof(data)};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
+  int fd = -1;
   ssize_t n;
   for (;;) {  // retry errors: a listener left unreceived would stall the app's mmap calls
     struct pollfd fds[2] = {{parent_fd_, POLLIN, 0}, {stop_fds_[0], POLLIN, 0}};
@@ -229,20 +215,15 @@ int MemoryWatch::ReceiveListener() {
       continue;
     }
     if (fds[1].revents != 0) return -1;  // stopped: the app is gone
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof(control);
-    n = recvmsg(parent_fd_, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    n = ReceiveWithFd(parent_fd_, data, &fd, MSG_DONTWAIT);
     if (n >= 0 || (errno != EINTR && errno != EAGAIN)) break;
   }
-  if (n != static_cast<ssize_t>(sizeof(data))) return -1;  // the app failed before its exec
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  if (data[0] == kListenerTag && c != nullptr && c->cmsg_type == SCM_RIGHTS) {
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-    return fd;
+  if (n != static_cast<ssize_t>(sizeof(data))) {  // the app failed before its exec
+    if (fd >= 0) close(fd);
+    return -1;
   }
+  if (data[0] == kListenerTag && fd >= 0) return fd;
+  if (fd >= 0) close(fd);
   int err = 0;
   std::memcpy(&err, data + 1, sizeof(err));
   log::Warn("memory_limit_watch_unavailable",

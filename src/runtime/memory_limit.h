@@ -65,10 +65,10 @@ struct MemoryWatchChild {
 // allocates nothing (async-signal-safe calls only). It installs the app's filter with the
 // notifications and sends its listener descriptor to shroud run, or the errno when this kernel
 // refuses user notification (shroud run then warns; the run goes on, and the caller installs
-// the plain filter: PR_GET_SECCOMP tells). Returns false only if the filter was installed but
-// the listener could not be handed over: the caller must not execve then (every watched call
-// would fail with ENOSYS).
-bool InstallMemoryWatch(const MemoryWatchChild& child);
+// the plain filter: *installed, when given, says whether this one was installed). Returns false
+// only if the filter was installed but the listener could not be handed over: the caller must not
+// execve then (every watched call would fail with ENOSYS).
+bool InstallMemoryWatch(const MemoryWatchChild& child, bool* installed = nullptr);
 
 class VmSize;  // memory_limit.cc
 

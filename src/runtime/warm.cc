@@ -1,7 +1,9 @@
 #include "runtime/warm.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <deque>
@@ -11,6 +13,8 @@
 
 namespace uid2::runtime {
 namespace {
+
+constexpr size_t kMaxDirs = 64;  // library directories searched per object
 
 // The loader reads its cache (when the image has one) before any library.
 constexpr char kLoaderCache[] = "/etc/ld.so.cache";
@@ -92,17 +96,25 @@ size_t Warmer::ReadAhead(int view_fd, const std::vector<std::string>& paths) {
   size_t read = 0;
   std::set<std::string> dirs;
   struct stat st;
-  fstatat(view_fd, "etc/ld.so.preload", &st, 0);
+  fstatat(view_fd, "etc/ld.so.preload", &st, AT_SYMLINK_NOFOLLOW);
   for (const std::string& path : paths) {
-    std::string rel = path.substr(1);
-    int fd = openat(view_fd, rel.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    if (fstat(fd, &st) == 0 && readahead(fd, 0, static_cast<size_t>(st.st_size)) == 0) read++;
+    // Resolved inside the view (an absolute link such as /lib64/ld-linux-x86-64.so.2 must not
+    // reach the host's file), never blocking on a FIFO or taking a terminal.
+    struct open_how how = {};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int fd = static_cast<int>(syscall(SYS_openat2, view_fd, path.c_str(), &how, sizeof(how)));
+    if (fd < 0) continue;  // also before Linux 5.6 (no openat2): the app just reads it itself
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        readahead(fd, 0, static_cast<size_t>(st.st_size)) == 0) {
+      read++;
+    }
     close(fd);
     std::string dir = DirName(path).substr(1);
     if (!dirs.insert(dir).second) continue;
     for (const char* probe : {"glibc-hwcaps", "tls", "x86_64"}) {
-      fstatat(view_fd, (dir.empty() ? std::string(probe) : dir + "/" + probe).c_str(), &st, 0);
+      std::string name = dir.empty() ? std::string(probe) : dir + "/" + probe;
+      fstatat(view_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW);
     }
   }
   return read;
@@ -116,7 +128,7 @@ std::string Warmer::Verify(const std::string& view_path, uint64_t* bytes) {
   if (view_->Classify(canon, &sha) != Access::kTrusted) return "";
   std::string host = view_->bundle_root() + canon;
   struct stat st;
-  if (stat(host.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  if (lstat(host.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
   TrustedFiles::Opened opened;
   if (trusted_->Open(host, "file:" + canon, *sha, &opened) != 0) return "";
   close(opened.fd);
@@ -152,7 +164,13 @@ std::vector<std::string> Warmer::Run(const std::string& program,
     dirs.insert(dirs.end(), ld_library_path.begin(), ld_library_path.end());
     for (const std::string& d : deps->runpath) dirs.push_back(ExpandOrigin(d, origin));
     dirs.insert(dirs.end(), std::begin(kDefaultDirs), std::end(kDefaultDirs));
+    // The paths come from files not verified yet as a whole (the manifest may still fail its
+    // measurement): each list is bounded and without repeats.
+    std::set<std::string> unique;
+    std::erase_if(dirs, [&](const std::string& d) { return !unique.insert(d).second; });
+    if (dirs.size() > kMaxDirs) dirs.resize(kMaxDirs);
     for (const std::string& name : deps->needed) {
+      if (stop_) break;
       if (!names.insert(name).second) continue;  // the loader maps each soname once
       std::vector<std::string> candidates;
       if (name.find('/') != std::string::npos) {
@@ -163,9 +181,12 @@ std::vector<std::string> Warmer::Run(const std::string& program,
         }
       }
       for (const std::string& c : candidates) {
+        if (stop_) break;
         Location loc = view_->Resolve(c);
+        if (loc.kind != Location::Kind::kHost) continue;
+        std::string host = view_->bundle_root() + view_->CanonicalBundlePath(loc.bundle_path);
         struct stat st;
-        if (loc.kind != Location::Kind::kHost || stat(loc.host.c_str(), &st) != 0) continue;
+        if (lstat(host.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         if (seen.insert(c).second) queue.push_back(c);
         break;  // the first one that exists is the one the loader takes
       }

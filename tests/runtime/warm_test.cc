@@ -118,6 +118,16 @@ TEST_F(WarmerTest, LdLibraryPathComesBeforeTheDefaultDirectories) {
   EXPECT_EQ(std::find(warmed.begin(), warmed.end(), Libc()), warmed.end());
 }
 
+TEST_F(WarmerTest, AbsoluteLinksResolveInsideTheView) {
+  Copy(std::string(UID2_BIN_DIR) + "/probe", "/opt/only-in-this-bundle/lib.so");
+  fs::create_symlink("/opt/only-in-this-bundle/lib.so", root_ + "/app/link");
+  ASSERT_FALSE(fs::exists("/opt/only-in-this-bundle/lib.so"));  // not on the host
+  int view = open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(view, 0);
+  EXPECT_EQ(Warmer::ReadAhead(view, {"/app/link"}), 1u);
+  close(view);
+}
+
 TEST_F(WarmerTest, ReadsAheadThroughTheViewDescriptor) {
   int view = open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(view, 0);
