@@ -381,7 +381,6 @@ Access ViewFs::Decide(const std::string& view_path, const std::string& bundle_pa
     return Access::kAllowed;
   }
   if (denied_set_.insert(bundle_path).second) {
-    denied_.push_back(view_path);
     std::string entry =
         write ? "sgx.allowed_files = [\"" + uri + "\"]" : "sgx.trusted_files = [\"" + uri + "\"]";
     log::Warn("file_denied", {{"path", view_path},
@@ -473,11 +472,6 @@ void ViewFs::Stop() {
 std::map<std::string, bool> ViewFs::Outside() const {
   std::lock_guard<std::mutex> lock(mu_);
   return outside_;
-}
-
-std::vector<std::string> ViewFs::Denied() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return denied_;
 }
 
 std::string TraceSnippet(const std::map<std::string, bool>& outside) {

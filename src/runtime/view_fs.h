@@ -58,8 +58,6 @@ class ViewFs {
   // The files the app used outside the manifest (trace mode, or allow_all_but_log):
   // bundle path -> true when written or created.
   std::map<std::string, bool> Outside() const;
-  // Denied paths (enforce mode), in the order they were first denied.
-  std::vector<std::string> Denied() const;
 
   // Implementation hooks for the FUSE callbacks (fuse_operations in view_fs.cc).
   const View& view() const { return *view_; }
@@ -85,7 +83,6 @@ class ViewFs {
   mutable std::mutex mu_;
   std::map<std::string, bool> outside_;
   std::set<std::string> denied_set_;
-  std::vector<std::string> denied_;
   std::map<std::string, std::set<std::string>> view_paths_;  // host -> view paths opened
 };
 
