@@ -248,14 +248,6 @@ int TrustedFiles::Open(const std::string& host, const std::string& uri,
   return 0;
 }
 
-int TrustedFiles::Read(const std::string& host, int fd, char* buf, size_t size, off_t offset) {
-  thread_local std::vector<uint8_t> span;
-  span.resize(ReadCapacity(size));
-  int n = ReadInPlace(host, fd, span.data(), size, offset);
-  if (n > 0) std::memcpy(buf, span.data(), static_cast<size_t>(n));
-  return n;
-}
-
 int TrustedFiles::ReadInPlace(const std::string& host, int fd, uint8_t* buf, size_t size,
                               off_t offset) {
   Entry* e = Get(host);

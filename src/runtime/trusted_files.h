@@ -63,13 +63,11 @@ class TrustedFiles {
   int Open(const std::string& host, const std::string& uri, const crypto::Sha256Digest& expected,
            Opened* out);
 
-  // Read fills buf with up to `size` bytes at `offset` from `fd` (a descriptor from Open for
-  // `host`), verified chunk by chunk. Returns the byte count or -EACCES / -errno.
-  int Read(const std::string& host, int fd, char* buf, size_t size, off_t offset);
-
-  // ReadInPlace is Read without the final copy: `buf` (at least ReadCapacity(size) bytes)
-  // receives the whole chunks covering the range, which are verified there and the requested
-  // bytes are then moved to its start. The FUSE layer hands `buf` to the kernel as is.
+  // ReadInPlace reads up to `size` bytes at `offset` from `fd` (a descriptor from Open for
+  // `host`), verified chunk by chunk: `buf` (at least ReadCapacity(size) bytes) receives the
+  // whole chunks covering the range, which are verified there, and the requested bytes are then
+  // moved to its start (the FUSE layer hands `buf` to the kernel as is). Returns the byte count
+  // or -EACCES / -errno.
   int ReadInPlace(const std::string& host, int fd, uint8_t* buf, size_t size, off_t offset);
   static size_t ReadCapacity(size_t size) { return size + 2 * kChunkSize; }
 

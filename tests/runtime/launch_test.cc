@@ -98,8 +98,16 @@ TEST(LaunchTest, SyscallsTheFilterDeniesFailWithEperm) {
   RunResult r = b.Run("keyctl");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("keyctl EPERM"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("memory_limit_watch_unavailable"), std::string::npos) << r.out;
   RunResult host = RunCommand("probe keyctl");  // outside, the same call works
   EXPECT_NE(host.out.find("keyctl ok"), std::string::npos) << host.out;
+
+  // A kernel that refuses the watch's filter (here: a seccomp listener above shroud run already
+  // exists, so another one is EBUSY) gets the plain filter, with the same denials.
+  r = b.Run("keyctl", "probe hold-listener");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("memory_limit_watch_unavailable"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("keyctl EPERM"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -18,11 +18,18 @@
  *                                    seccomp filter denies); print "keyctl ok" or "keyctl ERRNO"
  *   probe readbench PATH             read PATH three times sequentially, print MB/s of each
  *                                    pass (and the open's time, and the reads' MB/s alone)
+ *   probe hold-listener CMD ARGS...  install a seccomp filter with a user-notification listener
+ *                                    (on acct(2), which nothing calls), keep the listener open
+ *                                    and exec CMD: the kernel then refuses any further listener
+ *                                    below it (EBUSY), as a host without the feature would
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,7 +289,27 @@ static int MallocLoop(long n) {
   return 0;
 }
 
+static int HoldListener(char** cmd) {
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_acct, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  /* The kernel makes it close-on-exec; it must outlive the exec (closing it lifts the refusal). */
+  if (fd < 0 || fcntl((int)fd, F_SETFD, 0) != 0) {
+    printf("hold-listener: %s\n", ErrName(errno));
+    return 2;
+  }
+  execvp(cmd[0], cmd);
+  printf("hold-listener: exec %s: %s\n", cmd[0], ErrName(errno));
+  return 2;
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 3 && strcmp(argv[1], "hold-listener") == 0) return HoldListener(argv + 2);
   if (argc >= 2 && strcmp(argv[1], "args") == 0) {
     for (int i = 0; i < argc; i++) printf("%s\n", argv[i]);
     return 0;
