@@ -55,6 +55,9 @@ struct ReadOptions {
   // presence means the input is the caller's own format, even when it also holds a top-level
   // manifest.json or oci-layout (say, a root filesystem with a web app's /manifest.json).
   std::string not_image_if_present;
+  // The input's name in error messages (default: the path read), for a caller that unpacked
+  // the user's archive itself and reads the directory.
+  std::string display_name;
 };
 
 // What ReadImage says of an input that has neither image layout's top-level file.

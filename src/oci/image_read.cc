@@ -295,7 +295,10 @@ Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOpt
   Image img;
   Reader reader(options, &img);
   Result<bool> is_image = reader.Load(path);
-  if (!is_image.ok()) return std::move(is_image).error().Context(path);
+  if (!is_image.ok()) {
+    return std::move(is_image).error().Context(options.display_name.empty() ? path
+                                                                            : options.display_name);
+  }
   if (!*is_image) return std::optional<Image>();
   return std::optional<Image>(std::move(img));
 }

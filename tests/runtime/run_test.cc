@@ -298,6 +298,17 @@ TEST_F(RunTest, RunsABundleTar) {
   EXPECT_NE(r.out.find("trusted content"), std::string::npos) << r.out;
 }
 
+// The archive is read once, whatever it turns out to hold: a bundle streams from a pipe.
+TEST_F(RunTest, BundleTarIsReadOnceAndMayComeFromAPipe) {
+  SignOk(Manifest(""));
+  std::string tar = b_.Path("/../bundle.tar");
+  ASSERT_EQ(RunCommand("tar -C " + b_.root() + " -cf " + tar + " .").exit_code, 0);
+  RunResult r = RunCommand("sh -c " + Quote("cat " + tar + " | " + b_.ShroudRun() +
+                                            "/dev/stdin -- cat " + "/data/trusted.txt"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("trusted content"), std::string::npos) << r.out;
+}
+
 // A root filesystem may hold files named like an image layout's (a web app's /manifest.json):
 // a signed bundle tar is still run as a bundle, not refused as a broken image.
 TEST_F(RunTest, BundleTarWithImageLikeTopLevelFilesRunsAsABundle) {

@@ -57,6 +57,7 @@ const uid2::cli::Registration kRegistration(
      "  shroud run out/helloworld\n"
      "  shroud run app-signed.tar                  # an image from shroud sign-image (or OCI dir)\n"
      "  shroud run app.tar -- --port 8080          # args only if the manifest allows them\n"
+     "  cat app.tar | shroud run /dev/stdin        # an archive is read once: a pipe works\n"
      "  shroud run out/app --sim-pki sim-pki/      # /dev/attestation/quote is simulated\n"
      "  shroud run out/app --sim-pki sim-pki/ --exec sgx_quote -- --quote /tmp/q.bin\n"
      "  shroud run out/app --trace extra.toml      # discover the files the app needs",
