@@ -55,9 +55,6 @@ struct ReadOptions {
   // presence means the input is the caller's own format, even when it also holds a top-level
   // manifest.json or oci-layout (say, a root filesystem with a web app's /manifest.json).
   std::string not_image_if_present;
-  // The input's name in error messages (default: the path read), for a caller that unpacked
-  // the user's archive itself and reads the directory.
-  std::string display_name;
 };
 
 // What ReadImage says of an input that has neither image layout's top-level file.
@@ -68,14 +65,22 @@ inline constexpr std::string_view kNotAnImage =
 // input that is not an image at all is kInvalid "<path>: " + kNotAnImage.
 Result<Image> ReadImage(const std::string& path, const ReadOptions& options = {});
 
+// An archive TryReadImage unpacked that was not an image.
+struct UnpackedArchive {
+  std::shared_ptr<TempDir> temp;  // private (0700); removed with the last copy
+  std::string dir;                // the archive's files, inside `temp`
+};
+
 // TryReadImage is ReadImage for callers that also accept other inputs (`shroud run` takes a
 // bundle directory or tar too). It reads `path` once and tells the cases apart:
 //   - std::nullopt: not an image: a directory, or an archive read to its end, with neither
-//     top-level file (or holding options.not_image_if_present);
+//     top-level file (or holding options.not_image_if_present); an archive's files are then
+//     left in *unpacked (when given) for the caller's own format, with no second read;
 //   - an Error: an image that fails a check (named as ReadImage names it), or an input that
 //     cannot be read at all (missing, or not an archive: "layer (image archive): ...");
 //   - the Image otherwise.
-Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOptions& options = {});
+Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOptions& options = {},
+                                          UnpackedArchive* unpacked = nullptr);
 
 // ParseRuntimeConfig extracts the runtime fields from a config JSON.
 Result<RuntimeConfig> ParseRuntimeConfig(const std::string& config_json);

@@ -85,6 +85,8 @@ class Reader {
   Reader(const ReadOptions& o, Image* img) : opt_(o), img_(img) {}
   // Load reads the image at `path` into the Image; false when `path` is not an image.
   Result<bool> Load(const std::string& path);
+  // Where an archive was unpacked (nothing for a directory input).
+  const UnpackedArchive& unpacked() const { return unpacked_; }
 
  private:
   bool HasNotImageMarker(const SafeRoot& src) const;
@@ -98,6 +100,7 @@ class Reader {
 
   const ReadOptions& opt_;
   Image* img_;
+  UnpackedArchive unpacked_;
 };
 
 bool Reader::HasNotImageMarker(const SafeRoot& src) const {
@@ -117,7 +120,9 @@ Result<bool> Reader::Load(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) return Error::Errno("cannot open image " + path, errno);
   std::string src_dir = path;
   if (!S_ISDIR(st.st_mode)) {
-    src_dir = img_->staging->path() + "/in";
+    UID2_ASSIGN_OR_RETURN(TempDir in_dir, TempDir::Create("shroud-archive"));
+    unpacked_.temp = std::make_shared<TempDir>(std::move(in_dir));
+    unpacked_.dir = src_dir = unpacked_.temp->path() + "/in";
     UID2_RETURN_IF_ERROR(MakeDirs(src_dir));
     UID2_ASSIGN_OR_RETURN(SafeRoot in, SafeRoot::Open(src_dir));
     Budget budget;
@@ -291,15 +296,16 @@ Status Reader::LoadOci(const SafeRoot& src) {
 
 }  // namespace
 
-Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOptions& options) {
+Result<std::optional<Image>> TryReadImage(const std::string& path, const ReadOptions& options,
+                                          UnpackedArchive* unpacked) {
   Image img;
-  Reader reader(options, &img);
+  Reader reader(options, &img);  // an image's unpacked archive goes with it: its layers are staged
   Result<bool> is_image = reader.Load(path);
-  if (!is_image.ok()) {
-    return std::move(is_image).error().Context(options.display_name.empty() ? path
-                                                                            : options.display_name);
+  if (!is_image.ok()) return std::move(is_image).error().Context(path);
+  if (!*is_image) {
+    if (unpacked != nullptr) *unpacked = reader.unpacked();
+    return std::optional<Image>();
   }
-  if (!*is_image) return std::optional<Image>();
   return std::optional<Image>(std::move(img));
 }
 

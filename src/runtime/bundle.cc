@@ -9,10 +9,7 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "common/log.h"
-#include "oci/fs.h"
 #include "oci/image.h"
-#include "oci/layer.h"
-#include "oci/safe_root.h"
 #include "runtime/run_spec.h"
 #include "sgx/measure.h"
 
@@ -53,38 +50,29 @@ Error NotSigned(const std::string& path, const std::string& root, bool is_image)
       "entrypoint.sig` where ROOT is the bundle directory" + key + " (docs/runtime.md)");
 }
 
-// Unpack reads `path` once: an archive is unpacked, then taken as a bundle when it holds the
-// signed manifest, else read as an image (a pipe works too). An image's own error (a layer
-// changed after signing, say) is final.
-Result<Bundle> Unpack(const std::string& path, bool is_dir) {
-  UID2_ASSIGN_OR_RETURN(oci::TempDir dir, oci::TempDir::Create("shroud-run-bundle-"));
-  auto temp = std::make_shared<oci::TempDir>(std::move(dir));
-  std::string root = temp->path() + "/root";
-  UID2_RETURN_IF_ERROR(oci::MakeDirs(root));
+// Unpack reads `path` once (a pipe works too): an image's own error (a layer changed after
+// signing, say) is final; what is not an image is taken as a bundle, an archive's from the files
+// the image reader unpacked.
+Result<Bundle> Unpack(const std::string& path) {
   oci::Limits limits;
   oci::ReadOptions read;
   read.limits = limits;
-  read.display_name = path;
   // A bundle wins over a top-level manifest.json or oci-layout of its own (e.g. a web app's).
   read.not_image_if_present = AppFile("", "entrypoint.manifest.sgx").substr(1);
-  std::string input = path;
-  if (!is_dir) {
-    input = temp->path() + "/archive";
-    UID2_RETURN_IF_ERROR(oci::MakeDirs(input));
-    UID2_ASSIGN_OR_RETURN(oci::SafeRoot safe, oci::SafeRoot::Open(input));
-    oci::Budget budget;
-    Status s = oci::ApplyLayerFile(path, "(bundle or image archive)", safe, limits, &budget);
-    if (!s.ok()) return std::move(s).error().Context(path);
-    if (Exists(AppFile(input, "entrypoint.manifest.sgx"))) return Bundle{input, path, temp};
-  }
-  UID2_ASSIGN_OR_RETURN(std::optional<oci::Image> image, oci::TryReadImage(input, read));
+  oci::UnpackedArchive unpacked;
+  UID2_ASSIGN_OR_RETURN(std::optional<oci::Image> image, oci::TryReadImage(path, read, &unpacked));
   if (!image) {
-    if (Exists(AppFile(input, "entrypoint.manifest"))) return NotSigned(path, input, false);
+    std::string dir = unpacked.temp != nullptr ? unpacked.dir : path;
+    if (Exists(AppFile(dir, "entrypoint.manifest.sgx"))) return Bundle{dir, path, unpacked.temp};
+    if (Exists(AppFile(dir, "entrypoint.manifest"))) return NotSigned(path, dir, false);
     return Error::NotFound(path + ": neither a bundle (no " + std::string(kAppFilesDir) +
                            "/entrypoint.manifest.sgx) nor a signed image (" + path + ": " +
                            std::string(oci::kNotAnImage) + ")");
   }
-  if (!is_dir) (void)oci::RemoveTree(input);  // the image's layers are staged on their own
+  UID2_ASSIGN_OR_RETURN(oci::TempDir dir, oci::TempDir::Create("shroud-run-bundle-"));
+  auto temp = std::make_shared<oci::TempDir>(std::move(dir));
+  std::string root = temp->path() + "/root";
+  UID2_RETURN_IF_ERROR(oci::MakeDirs(root));
   oci::Budget budget;
   UID2_RETURN_IF_ERROR(oci::ApplyImage(*image, root, limits, &budget));
   if (!Exists(AppFile(root, "entrypoint.manifest.sgx"))) return NotSigned(path, root, true);
@@ -113,9 +101,9 @@ Result<Bundle> OpenBundle(const std::string& path) {
     char real[PATH_MAX];
     if (realpath(path.c_str(), real) == nullptr) return Error::Errno(path, errno);
     if (Exists(AppFile(real, "entrypoint.manifest.sgx"))) return Bundle{real, path, nullptr};
-    return Unpack(path, true);
+    return Unpack(path);
   }
-  return Unpack(path, false);
+  return Unpack(path);
 }
 
 namespace {
