@@ -245,12 +245,21 @@ Result<ShieldReport> Shield(const ShieldOptions& o) {
   auto applied = oci::ApplyImage(*engine, w.engine, o.limits, &engine_budget);
   if (!applied.ok()) return std::move(applied).error().Context("engine " + o.engine);
 
-  // The engine's runtime: libpal is required, the rest is copied when present.
-  auto pal = manifest::ResolveInChroot(o.libpal, w.engine);
+  // The engine's runtime: the PAL and the LibOS (loader.entrypoint) are required, the rest is
+  // copied when present. Nothing is written before these checks pass.
   struct stat st {};
-  if (!pal.ok() || ::stat((w.engine + *pal).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  auto is_file = [&](const std::string& inner) {
+    auto r = manifest::ResolveInChroot(inner, w.engine);
+    return r.ok() && ::stat((w.engine + *r).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  };
+  if (!is_file(o.libpal)) {
     return Error::NotFound("engine " + o.engine + " has no PAL at " + o.libpal +
                            " (is it a Gramine image? use --libpal PATH-IN-ENGINE)");
+  }
+  if (!is_file(kLibsysdb)) {
+    return Error::NotFound("engine " + o.engine + " has no LibOS at " + kLibsysdb +
+                           " (loader.entrypoint: Gramine cannot start without it; is it a "
+                           "Gramine image?)");
   }
   std::vector<std::string> paths = o.engine_paths;
   paths.push_back(o.libpal);
@@ -277,7 +286,6 @@ Result<ShieldReport> Shield(const ShieldOptions& o) {
   in.binary = report.binary;
   in.insecure_args = o.insecure_args;
   in.debug = o.debug;
-  in.has_libsysdb = fs::exists(w.rootfs + kLibsysdb);
   if (fs::is_directory(w.rootfs + std::string(kGramineLibDir) + "/runtime/glibc")) {
     in.runtime_lib_dirs =
         std::string(kGramineLibDir) +
