@@ -175,9 +175,23 @@ TEST_F(ShieldTest, InsecureArgs) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_NE(r->manifest.find("insecure__use_cmdline_argv = true"), std::string::npos);
   EXPECT_EQ(r->manifest.find("argv_src_file"), std::string::npos);
+  // Docker's semantics: Entrypoint keeps the fixed arguments after the launcher, Cmd stays
+  // replaceable; the launcher passes its arguments on (none baked in).
   auto out = oci::ReadImage(dir_ + "/insecure.tar");
   auto rc = oci::ParseRuntimeConfig(out->config_json);
+  EXPECT_EQ(rc->entrypoint, (std::vector<std::string>{"/gramine/app_files/apploader.sh", "--a"}));
   EXPECT_EQ(rc->cmd, (std::vector<std::string>{"x", "y z"}));
+  EXPECT_EQ(r->argv, std::vector<std::string>{"--a"});
+  std::string root = dir_ + "/insecure-root";
+  ASSERT_TRUE(oci::MakeDirs(root).ok());
+  oci::Budget b;
+  ASSERT_TRUE(oci::ApplyImage(*out, root, {}, &b).ok());
+  std::string loader = *ReadFile(root + "/gramine/app_files/apploader.sh");
+  EXPECT_NE(loader.find("exec /usr/bin/gramine-sgx /gramine/app_files/entrypoint \"$@\"\n"),
+            std::string::npos)
+      << loader;
+  EXPECT_EQ(loader.find("--a"), std::string::npos) << loader;
+  EXPECT_FALSE(fs::exists(root + "/gramine/app_files/trusted_argv"));
 }
 
 TEST_F(ShieldTest, UserArgvReplacesTrustedArgvFile) {
