@@ -229,6 +229,18 @@ TEST_F(RunImageTest, InsecureArgsImageRunsEntrypointPlusCmdAsDockerDoes) {
   EXPECT_NE(r.out.find("image data\n"), std::string::npos) << r.out;
 }
 
+// `shroud export occlum` takes a signed image too; an --insecure-args image's `occlum run`
+// command is what `docker run IMAGE` runs.
+TEST_F(RunImageTest, ExportsASignedImageToOcclum) {
+  std::string out = Scratch("occlum-echo");
+  RunResult r =
+      RunCommand("shroud export occlum " + i_->echo_entrypoint_cmd + " -o " + out + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"occlum_run\":[\"/bin/echo\",\"a\",\"b\"]"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out + "/Occlum.json"));
+  EXPECT_TRUE(fs::exists(out + "/image/bin/echo"));
+}
+
 TEST_F(RunImageTest, DockerArchiveWhoseLayerChangedAfterSigningIsRefused) {
   std::string d = Scratch("tampered-archive");
   std::string tar = TamperedArchive(d);
