@@ -185,6 +185,14 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
       const Value* v = cpu->Find(sgx::kCpuFeatures[i].name);
       if (!v) continue;
       std::string s = v->is_string() ? v->str() : "";
+      // Gramine's collect_cpu_feature_bits runs mpx and pkru with security_hardening = True:
+      // any value but "required"/"disabled", "unspecified" included, makes the signer fail.
+      const bool hardened =
+          sgx::kCpuFeatures[i].name == "mpx" || sgx::kCpuFeatures[i].name == "pkru";
+      if (s == "unspecified" && hardened)
+        return KeyError(name, *v,
+                        "must be \"required\" or \"disabled\" (Gramine's signer refuses "
+                        "\"unspecified\" for mpx and pkru)");
       if (s == "unspecified")
         p.cpu_features[i] = sgx::CpuFeatureSetting::kUnspecified;
       else if (s == "required")
