@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
       std::string(UID2_SOURCE_DIR) + "/tests/data/gramine-sign/01-defaults-nondebug/libpal.so";
   Check(uid2::oci::MakeDirs(engine + "/usr/lib/x86_64-linux-gnu/gramine/sgx"), "mkdir");
   fs::copy_file(pal, engine + "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so");
+  Check(uid2::WriteFileAtomic(engine + "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so",
+                              std::string_view("stand-in libos\n"), 0755),
+        "libsysdb");
   uid2::oci::RuntimeConfig rc;
   rc.entrypoint = {"/usr/bin/app"};
   auto img = uid2::oci::NewImageFromTree(tree, rc, 0);

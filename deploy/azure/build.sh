@@ -104,6 +104,9 @@ WARN
     -Wl,--hash-style=sysv -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -O2 \
     -Wl,-z,noseparate-code -o "$e/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so" \
     "$repo/tests/data/gramine-sign/libpal-standin.c"
+  # Gramine's LibOS (loader.entrypoint): shroud shield refuses an engine without it.
+  printf 'STAND-IN libsysdb.so: not a real Gramine LibOS\n' \
+    > "$e/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so"
   for l in sgx direct; do
     printf '#!/bin/sh\necho "STAND-IN gramine-%s: this image was built without a real Gramine engine; run its bundle with shroud run" >&2\nexit 1\n' "$l" \
       > "$e/usr/bin/gramine-$l"

@@ -1,5 +1,6 @@
 // The simulated PKI (spec §6): keys, certificates and the directory that holds them.
 #include <sys/stat.h>
+#include <filesystem>
 
 #include "attest/json_fields.h"
 #include "attest/pck_extension.h"
@@ -137,6 +138,12 @@ Result<SimPki> ReissuePck(const SimPki& pki, const SimPlatform& platform, time_t
 }
 
 Status SaveSimPki(const SimPki& pki, const std::string& dir) {
+  // Missing parents are created as `mkdir -p` does (umask applies); the PKI directory itself is
+  // private (0700): it holds the keys.
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return Error::Io("mkdir " + parent.string() + ": " + ec.message());
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Error::Errno("mkdir " + dir, errno);
   struct Item {
     const char* name;

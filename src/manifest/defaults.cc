@@ -163,6 +163,21 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
     }
     p.enclave_size = *bytes;
   }
+  // The deprecated sgx.require_<feature> booleans: Gramine 1.9's signer ORs their bits into
+  // XFRM (mask untouched) when sgx.cpu_features is absent, and refuses the two together.
+  for (const sgx::CpuFeatureInfo& f : sgx::kCpuFeatures) {
+    std::string key = "require_" + std::string(f.name);
+    const Value* v = sgx->Find(key);
+    if (v == nullptr) continue;
+    if (sgx->Find("cpu_features")) {
+      return KeyError("sgx." + key, *v,
+                      "cannot coexist with sgx.cpu_features (Gramine refuses both); write "
+                      "sgx.cpu_features." +
+                          std::string(f.name) + " = \"required\" instead");
+    }
+    p.cpu_features.fill(sgx::CpuFeatureSetting::kUnspecified);
+    if (v->is_bool() && v->boolean()) p.legacy_required_xfrm |= f.xfrm_bits;
+  }
   if (const Value* cpu = sgx->Find("cpu_features")) {
     if (!cpu->is_table()) return KeyError("sgx.cpu_features", *cpu, "expected a table");
     for (size_t i = 0; i < sgx::kCpuFeatures.size(); i++) {
@@ -170,6 +185,14 @@ Result<sgx::EnclaveParams> EnclaveParamsFrom(const Manifest& m) {
       const Value* v = cpu->Find(sgx::kCpuFeatures[i].name);
       if (!v) continue;
       std::string s = v->is_string() ? v->str() : "";
+      // Gramine's collect_cpu_feature_bits runs mpx and pkru with security_hardening = True:
+      // any value but "required"/"disabled", "unspecified" included, makes the signer fail.
+      const bool hardened =
+          sgx::kCpuFeatures[i].name == "mpx" || sgx::kCpuFeatures[i].name == "pkru";
+      if (s == "unspecified" && hardened)
+        return KeyError(name, *v,
+                        "must be \"required\" or \"disabled\" (Gramine's signer refuses "
+                        "\"unspecified\" for mpx and pkru)");
       if (s == "unspecified")
         p.cpu_features[i] = sgx::CpuFeatureSetting::kUnspecified;
       else if (s == "required")

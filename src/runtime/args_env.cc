@@ -1,5 +1,6 @@
 #include "runtime/args_env.h"
 
+#include <algorithm>
 #include <map>
 
 namespace uid2::runtime {
@@ -40,6 +41,18 @@ std::vector<std::string> SplitNul(ByteSpan data) {
     }
   }
   if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+std::vector<std::string> DockerArguments(const ImageCommand& image,
+                                         const std::vector<std::string>& args) {
+  constexpr std::string_view kAppLoader = "/gramine/app_files/apploader.sh";
+  auto loader = std::find_if(image.entrypoint.begin(), image.entrypoint.end(),
+                             [&](const std::string& e) { return e.ends_with(kAppLoader); });
+  if (loader == image.entrypoint.end()) return args;
+  std::vector<std::string> out(loader + 1, image.entrypoint.end());
+  const std::vector<std::string>& rest = args.empty() ? image.cmd : args;
+  out.insert(out.end(), rest.begin(), rest.end());
   return out;
 }
 

@@ -23,6 +23,19 @@ namespace uid2::runtime {
 // is tolerated.
 std::vector<std::string> SplitNul(ByteSpan data);
 
+// The Docker command of the signed image `shroud run` was given (Config.Entrypoint, Config.Cmd).
+struct ImageCommand {
+  std::vector<std::string> entrypoint, cmd;
+};
+
+// DockerArguments returns the command-line arguments `docker run IMAGE [ARGS]` hands the app of a
+// shielded image (made with --insecure-args), i.e. what follows libos.entrypoint: the
+// Entrypoint items after /gramine/app_files/apploader.sh (the image's fixed arguments), then
+// `args`, or Cmd when `args` is empty (arguments replace Cmd, never Entrypoint). An image whose
+// Entrypoint does not run apploader.sh gets `args` unchanged.
+std::vector<std::string> DockerArguments(const ImageCommand& image,
+                                         const std::vector<std::string>& args);
+
 // BuildArgv: `argv_src` is the content of loader.argv_src_file when the manifest sets it.
 // Warnings for the user are appended to *warnings.
 Result<std::vector<std::string>> BuildArgv(const RunSpec& spec,

@@ -76,7 +76,8 @@ Result<Bundle> Unpack(const std::string& path) {
   oci::Budget budget;
   UID2_RETURN_IF_ERROR(oci::ApplyImage(*image, root, limits, &budget));
   if (!Exists(AppFile(root, "entrypoint.manifest.sgx"))) return NotSigned(path, root, true);
-  return Bundle{root, path, temp};
+  UID2_ASSIGN_OR_RETURN(oci::RuntimeConfig rc, oci::ParseRuntimeConfig(image->config_json));
+  return Bundle{root, path, temp, ImageCommand{rc.entrypoint, rc.cmd}};
 }
 
 Result<std::string> LibpalPath(const std::string& root) {

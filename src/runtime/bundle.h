@@ -13,11 +13,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
 #include "manifest/manifest.h"
 #include "oci/fs.h"
+#include "runtime/args_env.h"
 #include "runtime/measurement_cache.h"
 #include "sgx/sigstruct.h"
 
@@ -28,9 +30,10 @@ inline constexpr std::string_view kDefaultLibpal =
     "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so";
 
 struct Bundle {
-  std::string root;                    // absolute host directory of the root filesystem
-  std::string source;                  // what the user named (for messages)
-  std::shared_ptr<oci::TempDir> temp;  // set when unpacked; removed with the last copy
+  std::string root;                     // absolute host directory of the root filesystem
+  std::string source;                   // what the user named (for messages)
+  std::shared_ptr<oci::TempDir> temp;   // set when unpacked; removed with the last copy
+  std::optional<ImageCommand> image{};  // set when it came from an image: its Entrypoint and Cmd
 };
 
 // OpenBundle recognises a directory, a bundle tar or a signed image (see above). Errors name

@@ -156,7 +156,11 @@ Result<int> RunVerified(const RunOptions& options, const Bundle& bundle,
                                  "runs instead of libos.entrypoint, with untrusted "
                                  "command-line arguments (debugging and sgx_quote)"}});
   } else {
-    UID2_ASSIGN_OR_RETURN(argv, BuildArgv(spec, options.args, argv_src, &warnings));
+    // An image runs as `docker run IMAGE [ARGS]` would (its fixed arguments, then ARGS or Cmd).
+    std::vector<std::string> args = bundle.image && spec.insecure_cmdline_argv
+                                        ? DockerArguments(*bundle.image, options.args)
+                                        : options.args;
+    UID2_ASSIGN_OR_RETURN(argv, BuildArgv(spec, args, argv_src, &warnings));
   }
   for (const std::string& w : warnings) log::Warn("argv", {{"message", w}});
   std::vector<std::string> host_env;

@@ -17,8 +17,12 @@ using Measurement = std::array<uint8_t, 32>;
 // sgx.cpu_features.<name> = "unspecified" | "required" | "disabled".
 enum class CpuFeatureSetting { kUnspecified, kRequired, kDisabled };
 
-// The five features Gramine v1.9 knows, in its order. `xfrm_bits` are the XFRM bits each one
-// sets (required) or masks (required or disabled) in SIGSTRUCT.
+// The five features Gramine v1.9 knows, in the order its signer applies them
+// (sgx_sign.py get_enclave_attributes: avx, avx512, amx, then mpx, pkru). `xfrm_bits` are the
+// XFRM bits (sgx_arch.h SGX_XFRM_*): "required" sets them in ATTRIBUTES.XFRM, "disabled" clears
+// them, and both set them in ATTRIBUTEMASK.XFRM; "unspecified" touches neither. The features are
+// applied one after the other on the same value, so AVX-512's bits (0xe4) include AVX's (0x4):
+// avx = "required" with avx512 = "disabled" ends with the AVX bit cleared, as Gramine writes it.
 struct CpuFeatureInfo {
   std::string_view name;
   uint64_t xfrm_bits;
@@ -44,6 +48,10 @@ struct EnclaveParams {
   std::array<CpuFeatureSetting, 5> cpu_features = {
       CpuFeatureSetting::kUnspecified, CpuFeatureSetting::kUnspecified,
       CpuFeatureSetting::kUnspecified, CpuFeatureSetting::kDisabled, CpuFeatureSetting::kDisabled};
+  // The deprecated sgx.require_{avx,avx512,amx,mpx,pkru} = true (Gramine < 1.6 syntax, still read
+  // by 1.9's signer when sgx.cpu_features is absent): their bits are ORed into XFRM and the mask
+  // stays the default (cpu_features are then all "unspecified").
+  uint64_t legacy_required_xfrm = 0;
 };
 
 }  // namespace uid2::sgx

@@ -105,12 +105,23 @@ SigstructAttributes AttributesFor(const EnclaveParams& p) {
   SigstructAttributes a{};
   a.flags = kAttrMode64Bit | (p.debug ? kAttrDebug : 0);
   a.flags_mask = ~uint64_t{0};
-  a.xfrm = kXfrmLegacy;
+  a.xfrm = kXfrmLegacy | p.legacy_required_xfrm;
   a.xfrm_mask = kXfrmMaskBase;
+  // Gramine's collect_cpu_feature_bits, feature after feature on the same value (order matters:
+  // AVX-512's bits include AVX's).
   for (size_t i = 0; i < kCpuFeatures.size(); i++) {
-    if (p.cpu_features[i] == CpuFeatureSetting::kRequired) a.xfrm |= kCpuFeatures[i].xfrm_bits;
-    if (p.cpu_features[i] != CpuFeatureSetting::kUnspecified) {
-      a.xfrm_mask |= kCpuFeatures[i].xfrm_bits;
+    uint64_t bits = kCpuFeatures[i].xfrm_bits;
+    switch (p.cpu_features[i]) {
+      case CpuFeatureSetting::kRequired:
+        a.xfrm |= bits;
+        a.xfrm_mask |= bits;
+        break;
+      case CpuFeatureSetting::kDisabled:
+        a.xfrm &= ~bits;
+        a.xfrm_mask |= bits;
+        break;
+      case CpuFeatureSetting::kUnspecified:
+        break;
     }
   }
   a.misc_select = p.use_exinfo ? kMiscExinfo : 0;

@@ -43,11 +43,10 @@ Manifest EnvManifest(const oci::RuntimeConfig& rc) {
 }
 
 Manifest Template(const TemplateInputs& in) {
+  // The LibOS; `shroud sign-image` adds its sha256 as Gramine's signer does.
   Value::Table loader;
-  if (in.has_libsysdb) {
-    loader.emplace_back(
-        "entrypoint", Value::MakeTable({{"uri", Value::String(std::string("file:") + kLibsysdb)}}));
-  }
+  loader.emplace_back("entrypoint",
+                      Value::MakeTable({{"uri", Value::String(std::string("file:") + kLibsysdb)}}));
   loader.emplace_back("log_level", Value::String("error"));
   if (in.insecure_args) {
     loader.emplace_back("insecure__use_cmdline_argv", Value::Boolean(true));

@@ -17,7 +17,6 @@ struct TemplateInputs {
   std::string binary;  // resolved absolute path in the image
   bool insecure_args = false;
   bool debug = false;
-  bool has_libsysdb = false;     // the engine provides loader.entrypoint
   std::string runtime_lib_dirs;  // LD_LIBRARY_PATH for the engine's runtime ("" for none)
 };
 

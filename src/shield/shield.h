@@ -9,10 +9,11 @@
 //   - /gramine/app_files/{entrypoint.manifest, trusted_argv, apploader.sh, shroud.toml}.
 // The manifest is GSC's: libos.entrypoint from Entrypoint+Cmd (combined correctly: argv =
 // Entrypoint + Cmd, nothing dropped), fs.start_dir from WorkingDir, every Env entry as a fixed
-// loader.env value, argv from the trusted file (or runtime args with insecure_args), the user's
-// manifest merged over it (user > template > image Env; PATH, LD_LIBRARY_PATH, LD_PRELOAD
-// concatenated; arrays appended), and every file of the final root filesystem as a trusted file
-// {uri, sha256} except the exclusions.
+// loader.env value, argv from the trusted file (or, with insecure_args, runtime args: the output
+// Entrypoint is apploader.sh + Entrypoint[1:] and its Cmd the rest, so `docker run` replaces Cmd
+// only), the user's manifest merged over it (user > template > image Env; PATH, LD_LIBRARY_PATH,
+// LD_PRELOAD concatenated; arrays appended), and every file of the final root filesystem as a
+// trusted file {uri, sha256} except the exclusions.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -49,6 +51,22 @@ class QuoteCli : public ::testing::Test {
   static std::string dir_;
 };
 std::string QuoteCli::dir_;
+
+// `sim-pki init a/b/pki` creates the missing parents (as mkdir -p); the PKI directory itself is
+// private.
+TEST_F(QuoteCli, SimPkiInitCreatesParents) {
+  std::string pki = dir_ + "/a/b/pki";
+  auto r = RunCommand("shroud quote sim-pki init " + pki);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  struct stat st {};
+  ASSERT_EQ(::stat((pki + "/root.pem").c_str(), &st), 0);
+  ASSERT_EQ(::stat(pki.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // The new PKI works.
+  r = RunCommand("shroud quote sim --pki " + pki + " --mrenclave " + kEnclave + " --mrsigner " +
+                 std::string(64, '2') + " --report-data ab -o " + dir_ + "/nested.quote");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
 
 TEST_F(QuoteCli, SimulatedQuoteIsRefusedInProductionMode) {
   std::string q = Sim("prod.bin");

@@ -62,6 +62,8 @@ struct Images {
   std::string unsigned_image;  // shielded, trusted argv = Entrypoint + Cmd
   std::string signed_archive, signed_oci_dir, signed_oci_archive;
   std::string signed_insecure;  // shielded with --insecure-args, signed
+  // --insecure-args images of /bin/echo: ENTRYPOINT ["echo","a"] CMD ["b"], and CMD ["echo","b"].
+  std::string echo_entrypoint_cmd, echo_cmd_only;
 };
 Images* g_images = nullptr;
 
@@ -112,6 +114,22 @@ class RunImageTest : public ::testing::Test {
     i.signed_insecure = i.dir + "/signed-insecure.tar";
     Shroud("-q sign-image " + i.dir + "/unsigned-insecure.tar " + kKey + " -o " +
            i.signed_insecure);
+    // The echo images (the host's /bin/echo and its libraries; found through the default PATH).
+    TestBundle echo_tree;
+    echo_tree.CopyWithLibs("/bin/echo", "/bin/echo");
+    fs::remove_all(echo_tree.root() + "/gramine");
+    fs::remove_all(echo_tree.root() + "/usr/lib/x86_64-linux-gnu/gramine");
+    auto echo_image = [&](const std::string& name, const std::string& command) {
+      std::string plain = i.dir + "/" + name + ".tar";
+      Shroud("-q image create --rootfs " + echo_tree.root() + " " + command + " -o " + plain);
+      Shroud("-q shield " + plain + " --engine " + i.engine + " --insecure-args -o " + i.dir + "/" +
+             name + "-unsigned.tar");
+      std::string out = i.dir + "/" + name + "-signed.tar";
+      Shroud("-q sign-image " + i.dir + "/" + name + "-unsigned.tar " + kKey + " -o " + out);
+      return out;
+    };
+    i.echo_entrypoint_cmd = echo_image("echo-a-b", "--entrypoint echo --entrypoint a --cmd b");
+    i.echo_cmd_only = echo_image("echo-b", "--cmd echo --cmd b");
   }
   static void TearDownTestSuite() {
     if (g_images == nullptr) return;
@@ -135,6 +153,11 @@ class RunImageTest : public ::testing::Test {
   // ShroudRun runs `shroud run <image_and_args>` with this test's measurement cache.
   RunResult ShroudRun(const std::string& image_and_args) {
     return RunCommand("shroud run --measurement-cache " + cache_ + " " + image_and_args);
+  }
+  // AppStdout runs it like ShroudRun and returns the app's standard output only.
+  RunResult AppStdout(const std::string& image_and_args) {
+    return RunCommand("sh -c 'shroud run --measurement-cache " + cache_ + " " + image_and_args +
+                      " 2>/dev/null'");
   }
   // TamperedArchive unpacks the signed docker-archive to `dir`, changes bytes of the probe
   // inside its layer tar and packs it again as `dir`.tar; returns the tar.
@@ -182,6 +205,40 @@ TEST_F(RunImageTest, InsecureArgsImageTakesArgumentsAndReturnsTheAppsExitCode) {
   EXPECT_NE(r.out.find("GREETING=from-image\n"), std::string::npos) << r.out;  // image Env
   r = ShroudRun(i_->signed_insecure + " -- write /out/x.txt hi");
   EXPECT_NE(r.out.find("wrote /out/x.txt"), std::string::npos) << r.out;  // allowed_files
+}
+
+// Docker's semantics for an --insecure-args image (as GSC's image keeps Cmd): with no arguments
+// `shroud run IMAGE` prints what `docker run IMAGE` prints for ENTRYPOINT ["echo","a"] CMD ["b"]
+// ("a b"); arguments replace Cmd, never Entrypoint ("a x y"). For a Cmd-only image the binary is
+// fixed by the manifest (libos.entrypoint), so arguments replace the rest of Cmd, as
+// `docker run` of GSC's image does.
+TEST_F(RunImageTest, InsecureArgsImageRunsEntrypointPlusCmdAsDockerDoes) {
+  RunResult r = AppStdout(i_->echo_entrypoint_cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "a b\n");
+  r = AppStdout(i_->echo_entrypoint_cmd + " -- x y");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "a x y\n");
+  r = AppStdout(i_->echo_cmd_only);
+  EXPECT_EQ(r.out, "b\n");
+  r = AppStdout(i_->echo_cmd_only + " -- x");
+  EXPECT_EQ(r.out, "x\n");
+  // The probe image: Entrypoint [probe], Cmd [cat, /data/trusted.txt].
+  r = ShroudRun(i_->signed_insecure);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("image data\n"), std::string::npos) << r.out;
+}
+
+// `shroud export occlum` takes a signed image too; an --insecure-args image's `occlum run`
+// command is what `docker run IMAGE` runs.
+TEST_F(RunImageTest, ExportsASignedImageToOcclum) {
+  std::string out = Scratch("occlum-echo");
+  RunResult r =
+      RunCommand("shroud export occlum " + i_->echo_entrypoint_cmd + " -o " + out + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"occlum_run\":[\"/bin/echo\",\"a\",\"b\"]"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out + "/Occlum.json"));
+  EXPECT_TRUE(fs::exists(out + "/image/bin/echo"));
 }
 
 TEST_F(RunImageTest, DockerArchiveWhoseLayerChangedAfterSigningIsRefused) {

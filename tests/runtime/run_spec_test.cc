@@ -83,6 +83,26 @@ TEST(ArgvTest, CommandLineIgnoredUnlessAllowed) {
   EXPECT_EQ(*argv, (std::vector<std::string>{"/app", "--ok"}));
 }
 
+// `docker run IMAGE [ARGS]` of a shielded --insecure-args image: the fixed arguments (Entrypoint
+// after apploader.sh), then ARGS, or Cmd when there are none. ARGS replace Cmd, not Entrypoint.
+TEST(ArgvTest, DockerArgumentsOfAnImage) {
+  ImageCommand image{{"/gramine/app_files/apploader.sh", "a"}, {"b"}};
+  using V = std::vector<std::string>;
+  EXPECT_EQ(DockerArguments(image, {}), (V{"a", "b"}));
+  EXPECT_EQ(DockerArguments(image, {"x", "y"}), (V{"a", "x", "y"}));
+  // Cmd only (no fixed arguments); GSC's form of the launcher (bash apploader.sh).
+  image = {{"/bin/bash", "/gramine/app_files/apploader.sh"}, {"b"}};
+  EXPECT_EQ(DockerArguments(image, {}), (V{"b"}));
+  EXPECT_EQ(DockerArguments(image, {"x"}), (V{"x"}));
+  // Nothing to add.
+  image = {{"/gramine/app_files/apploader.sh"}, {}};
+  EXPECT_EQ(DockerArguments(image, {}), V{});
+  // Not a shielded image's launcher: the arguments as given.
+  image = {{"/usr/bin/app", "fixed"}, {"b"}};
+  EXPECT_EQ(DockerArguments(image, {}), V{});
+  EXPECT_EQ(DockerArguments(image, {"x"}), V{"x"});
+}
+
 TEST(ArgvTest, ArgvSrcFileIsNulSeparated) {
   RunSpec s = Spec("libos.entrypoint = \"/app\"\nloader.argv_src_file = \"file:/argv\"\n");
   std::vector<std::string> warnings;

@@ -12,6 +12,7 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "common/json.h"
+#include "crypto/hash.h"
 #include "manifest/manifest.h"
 #include "sgx/measure.h"
 #include "sgx/sigstruct.h"
@@ -174,9 +175,23 @@ TEST_F(ShieldTest, InsecureArgs) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_NE(r->manifest.find("insecure__use_cmdline_argv = true"), std::string::npos);
   EXPECT_EQ(r->manifest.find("argv_src_file"), std::string::npos);
+  // Docker's semantics: Entrypoint keeps the fixed arguments after the launcher, Cmd stays
+  // replaceable; the launcher passes its arguments on (none baked in).
   auto out = oci::ReadImage(dir_ + "/insecure.tar");
   auto rc = oci::ParseRuntimeConfig(out->config_json);
+  EXPECT_EQ(rc->entrypoint, (std::vector<std::string>{"/gramine/app_files/apploader.sh", "--a"}));
   EXPECT_EQ(rc->cmd, (std::vector<std::string>{"x", "y z"}));
+  EXPECT_EQ(r->argv, std::vector<std::string>{"--a"});
+  std::string root = dir_ + "/insecure-root";
+  ASSERT_TRUE(oci::MakeDirs(root).ok());
+  oci::Budget b;
+  ASSERT_TRUE(oci::ApplyImage(*out, root, {}, &b).ok());
+  std::string loader = *ReadFile(root + "/gramine/app_files/apploader.sh");
+  EXPECT_NE(loader.find("exec /usr/bin/gramine-sgx /gramine/app_files/entrypoint \"$@\"\n"),
+            std::string::npos)
+      << loader;
+  EXPECT_EQ(loader.find("--a"), std::string::npos) << loader;
+  EXPECT_FALSE(fs::exists(root + "/gramine/app_files/trusted_argv"));
 }
 
 TEST_F(ShieldTest, UserArgvReplacesTrustedArgvFile) {
@@ -202,6 +217,64 @@ TEST_F(ShieldTest, EngineWithoutPalIsRefused) {
   o = Options(dir_ + "/x.tar");
   o.libpal = "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so";  // --libpal override is honoured
   EXPECT_TRUE(Shield(o).ok());
+}
+
+// An engine without Gramine's LibOS (loader.entrypoint) cannot start: refused naming the file,
+// and nothing is written (library and command, docker-archive and OCI directory outputs).
+TEST_F(ShieldTest, EngineWithoutLibosIsRefusedAndWritesNothing) {
+  std::string e = dir_ + "/engine-tree";
+  fs::remove(e + "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so");
+  Write(e, {}, dir_ + "/no-libos.tar");
+  ShieldOptions o = Options(dir_ + "/out.tar");
+  o.engine = dir_ + "/no-libos.tar";
+  auto r = Shield(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(
+      r.error().message().find("has no LibOS at /usr/lib/x86_64-linux-gnu/gramine/libsysdb.so"),
+      std::string::npos)
+      << r.error().message();
+  EXPECT_FALSE(fs::exists(dir_ + "/out.tar"));
+  auto c = RunCommand("shroud shield " + dir_ + "/app.tar --engine " + dir_ +
+                      "/no-libos.tar --format oci -o " + dir_ + "/out-oci");
+  EXPECT_EQ(c.exit_code, 1) << c.out;
+  EXPECT_NE(c.out.find("/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so"), std::string::npos)
+      << c.out;
+  EXPECT_FALSE(fs::exists(dir_ + "/out-oci"));
+  // The same for an engine without the PAL (Gramine's <pkglibdir>/sgx/libpal.so).
+  ASSERT_TRUE(WriteFileAtomic(e + "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so", "libos\n").ok());
+  fs::remove(e + "/usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so");
+  Write(e, {}, dir_ + "/no-pal.tar");
+  c = RunCommand("shroud shield " + dir_ + "/app.tar --engine " + dir_ + "/no-pal.tar -o " + dir_ +
+                 "/out2.tar");
+  EXPECT_EQ(c.exit_code, 1) << c.out;
+  EXPECT_NE(c.out.find("has no PAL at /usr/lib/x86_64-linux-gnu/gramine/sgx/libpal.so"),
+            std::string::npos)
+      << c.out;
+  EXPECT_FALSE(fs::exists(dir_ + "/out2.tar"));
+}
+
+// With the LibOS, loader.entrypoint names it and the signed manifest carries its SHA-256, as
+// gramine-sgx-sign writes it (it is also a trusted file of the root filesystem).
+TEST_F(ShieldTest, LoaderEntrypointIsSetAndMeasured) {
+  ASSERT_TRUE(Shield(Options(dir_ + "/u.tar")).ok());
+  SignOptions so = Sign(dir_ + "/u.tar", dir_ + "/s.tar");
+  so.bundle_dir = dir_ + "/bundle";
+  auto r = SignImage(so);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto msgx = manifest::LoadManifest(dir_ + "/bundle/gramine/app_files/entrypoint.manifest.sgx");
+  ASSERT_TRUE(msgx.ok()) << msgx.error().message();
+  std::string libos_sha = HexEncode(crypto::Sha256(AsBytes(std::string_view("stand-in libos\n"))));
+  const manifest::Value* uri = msgx->root.FindPath("loader.entrypoint.uri");
+  const manifest::Value* sha = msgx->root.FindPath("loader.entrypoint.sha256");
+  ASSERT_NE(uri, nullptr);
+  ASSERT_NE(sha, nullptr);
+  EXPECT_EQ(uri->str(), "file:/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so");
+  EXPECT_EQ(sha->str(), libos_sha);
+  bool trusted = false;
+  for (const manifest::Value& tf : msgx->root.FindPath("sgx.trusted_files")->array()) {
+    if (tf.Find("uri")->str() == uri->str()) trusted = tf.Find("sha256")->str() == libos_sha;
+  }
+  EXPECT_TRUE(trusted);
 }
 
 TEST_F(ShieldTest, SignedImageIsReproducibleAndAgreesWithItsSignature) {

@@ -18,7 +18,8 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
                  "default: the current directory");
   app.add_option("args", o.run.args,
                  "Arguments after `--`; passed to the app only if the manifest sets "
-                 "loader.insecure__use_cmdline_argv = true (or with --exec)");
+                 "loader.insecure__use_cmdline_argv = true (or with --exec). For such an image "
+                 "they replace its Cmd, as `docker run IMAGE ARGS` (none: Entrypoint + Cmd)");
   app.add_option("--sim-pki", o.run.sim_pki_dir,
                  "Simulated quoting PKI directory (`shroud quote sim-pki init DIR`): makes "
                  "/dev/attestation/quote a simulated DCAP quote (manifest needs "
