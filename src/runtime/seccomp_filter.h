@@ -16,4 +16,19 @@ namespace uid2::runtime {
 // a rule (kUnsupported: e.g. no SCMP_ACT_NOTIFY in this libseccomp) or the export failed.
 Result<Bytes> AppFilter(bool notify_memory);
 
+// SysRules are the manifest's system-call rules, applied as Gramine's LibOS applies them:
+//   disallow_subprocesses (sys.disallow_subprocesses = true): fork, vfork and clone without
+//     CLONE_THREAD fail with EAGAIN (libos_clone.c); clone3 fails with ENOSYS, so that the C
+//     library falls back to clone for threads (its flags are behind a pointer seccomp cannot read).
+//   deny_flock (sys.experimental__enable_flock unset): flock fails with ENOSYS (libos_flock.c),
+//     except LOCK_MAND requests, which Linux and Gramine both ignore (0).
+struct SysRules {
+  bool disallow_subprocesses = false;
+  bool deny_flock = false;
+};
+
+// SysFilter returns a second filter for `rules`, installed on top of AppFilter's (empty when
+// there is nothing to deny).
+Result<Bytes> SysFilter(const SysRules& rules);
+
 }  // namespace uid2::runtime
