@@ -95,14 +95,24 @@ bool WaitFor(const std::function<bool()>& done, int ms = 10000) {
   return done();
 }
 
-// AppsAlive counts processes running /sysprobe with `marker` among their arguments.
-int AppsAlive(const std::string& marker) {
-  int n = 0;
+// AppPids lists the processes running /sysprobe with `marker` among their arguments.
+std::vector<std::string> AppPids(const std::string& marker) {
+  std::vector<std::string> pids;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::string cmdline = Slurp(e.path().string() + "/cmdline");
-    if (cmdline.rfind("/sysprobe", 0) == 0 && cmdline.find(marker) != std::string::npos) n++;
+    if (cmdline.rfind("/sysprobe", 0) == 0 && cmdline.find(marker) != std::string::npos) {
+      pids.push_back(e.path().filename().string());
+    }
   }
-  return n;
+  return pids;
+}
+int AppsAlive(const std::string& marker) { return static_cast<int>(AppPids(marker).size()); }
+
+// State is the one-letter state of /proc/PID/stat ('S' sleeping, 'T' stopped, ...).
+char State(const std::string& pid) {
+  std::string stat = Slurp("/proc/" + pid + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
 }
 
 class SysRunTest : public ::testing::Test {
@@ -122,7 +132,8 @@ class SysRunTest : public ::testing::Test {
                 "sgx.allowed_files = [\"file:/out/\"]\n");
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
-  // Start runs `shroud run` in the background, its output going to Output().
+  // Start runs `shroud run` in the background, its output going to Output(), in a process group
+  // of its own (as a shell runs a foreground job: a terminal signals the whole group).
   pid_t Start() {
     std::string shroud = BinDir() + "/shroud";
     std::vector<std::string> args = {shroud, "run", "--measurement-cache", b_.CacheDir(),
@@ -134,9 +145,14 @@ class SysRunTest : public ::testing::Test {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     pid_t pid = -1;
-    EXPECT_EQ(posix_spawn(&pid, shroud.c_str(), &actions, nullptr, argv.data(), environ), 0);
+    EXPECT_EQ(posix_spawn(&pid, shroud.c_str(), &actions, &attr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     return pid;
   }
   std::string Output() const { return Slurp(out_); }
@@ -212,6 +228,34 @@ TEST_F(SysRunTest, HostSigintKillsTheAppWithoutRunningItsHandler) {
   EXPECT_FALSE(Got(SIGINT)) << Output();
   EXPECT_EQ(AppsAlive("signals"), 0);
   EXPECT_NE(Output().find("action=terminated"), std::string::npos) << Output();
+}
+
+TEST_F(SysRunTest, TerminalInterruptReachesOnlyShroudRunNotTheApp) {
+  SignOk("", kSignalsArgv);
+  pid_t pid = Start();
+  ASSERT_TRUE(Ready()) << Output();
+  kill(-pid, SIGINT);  // ^C: the kernel signals the terminal's whole foreground process group
+  EXPECT_EQ(ExitCode(pid), 128 + SIGINT) << Output();
+  EXPECT_FALSE(Got(SIGINT)) << "the app got the terminal's SIGINT itself: " << Output();
+  EXPECT_EQ(AppsAlive("signals"), 0);
+}
+
+TEST_F(SysRunTest, TerminalStopStopsTheAppAndContinueResumesIt) {
+  SignOk("sys.enable_sigterm_injection = true\n", kSignalsArgv);
+  pid_t pid = Start();
+  ASSERT_TRUE(Ready()) << Output();
+  std::vector<std::string> app = AppPids("signals");
+  ASSERT_EQ(app.size(), 1u);
+  kill(pid, SIGTSTP);
+  EXPECT_TRUE(WaitFor([&] { return State(app[0]) == 'T'; })) << State(app[0]);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
+  EXPECT_TRUE(WIFSTOPPED(status));
+  kill(pid, SIGCONT);
+  EXPECT_TRUE(WaitFor([&] { return State(app[0]) != 'T'; })) << State(app[0]);
+  kill(pid, SIGTERM);
+  EXPECT_EQ(ExitCode(pid), 0) << Output();
+  EXPECT_TRUE(Got(SIGTERM));
 }
 
 TEST_F(SysRunTest, StackFdsAndAslrFollowTheManifestWithGraminesDefaults) {
