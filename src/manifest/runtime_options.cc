@@ -44,8 +44,9 @@ const std::vector<RuntimeOption>& RuntimeOptions() {
        "Gramine passes listed ioctls to host devices; the view has no host devices (nodev), "
        "only /dev/null, zero, full, random, urandom and tty"},
       {"sys.ioctl_structs", kNoEffect, "as sys.allowed_ioctls"},
-      {"sys.debug__mock_syscalls", kRefused,
-       "a debugging aid that replaces system calls by fixed results; not reproduced"},
+      {"sys.debug__mock_syscalls", kEnforced,
+       "each listed system call returns `return` (default 0) without running (seccomp); a "
+       "positive `return`, and mocking execve or execveat, are refused"},
   };
   return kOptions;
 }
@@ -70,6 +71,24 @@ std::vector<RefusedOption> RefusedOptionsIn(const Value& root) {
     if (v == nullptr) continue;
     bool is_default = (v->is_bool() && !v->boolean()) || (v->is_array() && v->array().empty());
     if (!is_default) out.push_back({std::string(o.key), v, o.note});
+  }
+  // sys.debug__mock_syscalls is applied by seccomp, which can make a call fail or return 0
+  // without running it, but not return a positive value; and the app is started by an execve
+  // made under the same filter.
+  const Value* mocks = root.FindPath("sys.debug__mock_syscalls");
+  for (size_t i = 0; mocks != nullptr && mocks->is_array() && i < mocks->array().size(); i++) {
+    const Value& entry = mocks->array()[i];
+    const Value* name = entry.is_table() ? entry.Find("name") : nullptr;
+    const Value* ret = entry.is_table() ? entry.Find("return") : nullptr;
+    std::string key = "sys.debug__mock_syscalls[" + std::to_string(i) + "]";
+    if (ret != nullptr && ret->is_integer() && ret->integer() > 0) {
+      out.push_back({key, &entry,
+                     "a positive `return` cannot be produced without running the call (seccomp "
+                     "makes a call fail or return 0)"});
+    } else if (name != nullptr && name->is_string() &&
+               (name->str() == "execve" || name->str() == "execveat")) {
+      out.push_back({key, &entry, "shroud run starts the app with execve under the same filter"});
+    }
   }
   return out;
 }

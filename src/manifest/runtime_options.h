@@ -36,7 +36,9 @@ const RuntimeOption* FindRuntimeOption(std::string_view dotted);
 std::string_view SupportName(RuntimeSupport s);
 
 // RefusedOption is a refused option a manifest sets to something else than its default (false,
-// an empty list): `shroud run` refuses the manifest, `shroud manifest check` warns.
+// an empty list), or an entry of an enforced option that cannot be applied (a
+// sys.debug__mock_syscalls entry with a positive return): `shroud run` refuses the manifest,
+// `shroud manifest check` warns.
 struct RefusedOption {
   std::string key;
   const Value* value;

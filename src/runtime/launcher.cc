@@ -1,7 +1,6 @@
 #include "runtime/launcher.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -137,10 +136,17 @@ void PassTermToApp(int, siginfo_t* info, void*) {
     Die(a, "personality", "ADDR_NO_RANDOMIZE", errno);
   }
   for (int cap = 0; cap <= 63; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-  if (a->uid != 0 || a->gid != 0) {  // loader.uid / loader.gid; setresuid clears the capabilities
-    if (setgroups(0, nullptr) != 0) Die(a, "setgroups", "0", errno);
-    if (setresgid(a->gid, a->gid, a->gid) != 0) Die(a, "setresgid", "loader.gid", errno);
-    if (setresuid(a->uid, a->uid, a->uid) != 0) Die(a, "setresuid", "loader.uid", errno);
+  // loader.uid / loader.gid; setresuid clears the capabilities. Raw system calls: glibc's
+  // wrappers would signal every thread it knows of and wait for them (setxid), and the threads of
+  // shroud run it remembers do not exist in this process.
+  if (a->uid != 0 || a->gid != 0) {
+    if (syscall(SYS_setgroups, 0, nullptr) != 0) Die(a, "setgroups", "0", errno);
+    if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) != 0) {
+      Die(a, "setresgid", "loader.gid", errno);
+    }
+    if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) != 0) {
+      Die(a, "setresuid", "loader.uid", errno);
+    }
   }
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
@@ -153,10 +159,11 @@ void PassTermToApp(int, siginfo_t* info, void*) {
   if (!watched && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->prog) != 0) {
     Die(a, "prctl", "SECCOMP", errno);
   }
+  sigprocmask(SIG_SETMASK, &a->init_mask, nullptr);
+  // Last before execve: the manifest's rules (and mocks) apply to the app's calls, not ours.
   if (a->sys_prog.len != 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->sys_prog) != 0) {
     Die(a, "prctl", "SECCOMP (sys rules)", errno);
   }
-  sigprocmask(SIG_SETMASK, &a->init_mask, nullptr);
   execve(a->exec_path.c_str(), a->argv.data(), a->envp.data());
   Die(a, "cannot run libos.entrypoint", a->exec_path.c_str(), errno);
 }
@@ -384,7 +391,8 @@ std::string MissingHostSupport() {
 Result<int> LaunchAndWait(const LaunchPlan& plan) {
   if (!plan.on_view_mounted) return Error::Internal("LaunchPlan::on_view_mounted is required");
   UID2_ASSIGN_OR_RETURN(Bytes prog_bytes, AppFilter(false));
-  UID2_ASSIGN_OR_RETURN(Bytes sys_bytes, SysFilter({plan.disallow_subprocesses, plan.deny_flock}));
+  UID2_ASSIGN_OR_RETURN(Bytes sys_bytes, SysFilter({plan.disallow_subprocesses, plan.deny_flock,
+                                                    plan.mock_syscalls}));
   ChildArgs a;
   a.fuse_fd = plan.fuse_fd;
   a.fuse_options = plan.fuse_options;

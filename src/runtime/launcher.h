@@ -57,6 +57,7 @@ struct LaunchPlan {
   bool disable_aslr = false;           // loader.insecure__disable_aslr
   bool disallow_subprocesses = false;  // sys.disallow_subprocesses
   bool deny_flock = false;             // not sys.experimental__enable_flock
+  std::vector<std::pair<std::string, int64_t>> mock_syscalls;  // sys.debug__mock_syscalls
 };
 
 // LaunchAndWait runs the plan and returns the app's exit status (128 + signal number when it

@@ -261,6 +261,21 @@ Status ReadSys(const Value& root, RunSpec* spec) {
                         GetInteger(root.FindPath("loader.gid"), "loader.gid", 0, 0xfffffffe));
   spec->uid = static_cast<uint32_t>(uid);
   spec->gid = static_cast<uint32_t>(gid);
+  if (const Value* mocks = root.FindPath("sys.debug__mock_syscalls")) {
+    if (!mocks->is_array()) return KeyError("sys.debug__mock_syscalls", "expected an array");
+    for (size_t i = 0; i < mocks->array().size(); i++) {
+      const Value& entry = mocks->array()[i];
+      std::string key = "sys.debug__mock_syscalls[" + std::to_string(i) + "]";
+      const Value* name = entry.is_table() ? entry.Find("name") : nullptr;
+      if (name == nullptr) return KeyError(key, "expected { name = \"...\", return = N }");
+      UID2_ASSIGN_OR_RETURN(std::string n, GetString(*name, key + ".name"));
+      const Value* ret = entry.Find("return");
+      if (ret != nullptr && (!ret->is_integer() || ret->integer() < -4095)) {
+        return KeyError(key + ".return", "expected an integer from -4095 to 0");
+      }
+      spec->mock_syscalls.emplace_back(n, ret != nullptr ? ret->integer() : 0);
+    }
+  }
   return Ok();
 }
 

@@ -75,6 +75,8 @@ struct RunSpec {
   uint64_t fds_limit = kDefaultFdsLimit;    // sys.fds.limit
   uint32_t uid = 0, gid = 0;                // loader.uid, loader.gid
   bool disable_aslr = false;                // loader.insecure__disable_aslr
+  // sys.debug__mock_syscalls: {name, return} (return <= 0; checked).
+  std::vector<std::pair<std::string, int64_t>> mock_syscalls;
 
   // Gramine's defaults (libos: DEFAULT_SYS_STACK_SIZE, DEFAULT_MAX_FDS).
   static constexpr uint64_t kDefaultStackSize = 256 << 10;

@@ -212,6 +212,7 @@ Result<int> RunVerified(const RunOptions& options, const Bundle& bundle,
   plan.disable_aslr = spec.disable_aslr;
   plan.disallow_subprocesses = spec.disallow_subprocesses;
   plan.deny_flock = !spec.enable_flock;
+  plan.mock_syscalls = spec.mock_syscalls;
   Result<int> status = LaunchAndWait(plan);
   clock.Mark("app_ran");
   warmer.Stop();

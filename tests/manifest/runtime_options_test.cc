@@ -91,15 +91,19 @@ std::vector<Finding> Lint(const std::string& text) {
 TEST(RuntimeOptionsTest, ManifestCheckWarnsAboutRefusedOptionsAndNothingElse) {
   for (const RuntimeOption& o : RuntimeOptions()) {
     if (o.support != RuntimeSupport::kRefused) continue;
-    std::string value = o.key == "sys.brk.max_size"           ? "\"1M\""
-                        : o.key == "sys.debug__mock_syscalls" ? "[{ name = \"sched_yield\" }]"
-                                                              : "true";
+    std::string value = o.key == "sys.brk.max_size" ? "\"1M\"" : "true";
     std::vector<Finding> f = Lint(std::string(o.key) + " = " + value + "\n");
     ASSERT_EQ(f.size(), 1u) << o.key;
     EXPECT_EQ(f[0].severity, Severity::kWarning);
     EXPECT_EQ(f[0].key, o.key);
     EXPECT_NE(f[0].message.find("not supported by shroud run"), std::string::npos);
   }
+  std::vector<Finding> positive =
+      Lint("sys.debug__mock_syscalls = [{ name = \"getpid\", return = 7 }]\n");
+  ASSERT_EQ(positive.size(), 1u);
+  EXPECT_EQ(positive[0].key, "sys.debug__mock_syscalls[0]");
+  EXPECT_TRUE(
+      Lint("sys.debug__mock_syscalls = [{ name = \"sched_yield\", return = -38 }]\n").empty());
   EXPECT_TRUE(Lint("sys.enable_extra_runtime_domain_names_conf = false\n"
                    "sys.enable_sigterm_injection = true\nsys.stack.size = \"1M\"\n"
                    "sys.fds.limit = 100\nloader.uid = 1000\nloader.gid = 1000\n"

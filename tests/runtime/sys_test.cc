@@ -17,6 +17,7 @@
 #include "manifest/manifest.h"
 #include "runtime/host_signals.h"
 #include "runtime/run_spec.h"
+#include "runtime/seccomp_filter.h"
 
 extern char** environ;
 
@@ -67,15 +68,27 @@ TEST(SysOptionsSpecTest, DefaultsAreGraminesAndValuesAreRead) {
 TEST(SysOptionsSpecTest, RefusedOptionsAreRefusedNamingTheKey) {
   for (const char* extra :
        {"sys.brk.max_size = \"1M\"\n", "sys.enable_extra_runtime_domain_names_conf = true\n",
-        "sys.debug__mock_syscalls = [{ name = \"sched_yield\" }]\n"}) {
+        "sys.debug__mock_syscalls = [{ name = \"getpid\" }, { name = \"getuid\", return = 7 }]\n",
+        "sys.debug__mock_syscalls = [{ name = \"execve\" }]\n"}) {
     Result<runtime::RunSpec> r = SpecOf(extra);
     ASSERT_FALSE(r.ok()) << extra;
     EXPECT_EQ(r.error().code(), ErrorCode::kUnsupported) << extra;
     std::string key(extra, std::string_view(extra).find(' '));
-    EXPECT_NE(r.error().message().find("'" + key + "' is not supported by shroud run"),
-              std::string::npos)
+    EXPECT_NE(r.error().message().find("'" + key), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("is not supported by shroud run"), std::string::npos)
         << r.error().message();
   }
+  runtime::RunSpec mocks = SpecOf(
+                               "sys.debug__mock_syscalls = [{ name = \"getpid\" }, "
+                               "{ name = \"sched_yield\", return = -38 }]\n")
+                               .value();
+  ASSERT_EQ(mocks.mock_syscalls.size(), 2u);
+  EXPECT_EQ(mocks.mock_syscalls[0], std::make_pair(std::string("getpid"), int64_t{0}));
+  EXPECT_EQ(mocks.mock_syscalls[1], std::make_pair(std::string("sched_yield"), int64_t{-38}));
+  Result<Bytes> unknown = runtime::SysFilter({false, false, {{"no_such_call", 0}}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message().find("unknown system call 'no_such_call'"),
+            std::string::npos);
   // Their defaults are no request at all.
   EXPECT_TRUE(SpecOf("sys.enable_extra_runtime_domain_names_conf = false\n"
                      "sys.debug__mock_syscalls = []\n")
@@ -287,6 +300,17 @@ TEST_F(SysRunTest, FlockNeedsTheExperimentalOption) {
   std::string out = RunOut("sys.experimental__enable_flock = true\n",
                            "\"/sysprobe\", \"flock\", \"/data/lockme\"");
   EXPECT_NE(out.find("flock ok"), std::string::npos) << out;
+}
+
+TEST_F(SysRunTest, MockedSyscallsReturnTheirValueWithoutRunning) {
+  std::string plain = RunOut("", "\"/sysprobe\", \"mock\"");
+  EXPECT_EQ(plain.find("getpid=0 "), std::string::npos) << plain;
+  EXPECT_NE(plain.find("sched_yield=ok"), std::string::npos) << plain;
+  std::string out = RunOut(
+      "sys.debug__mock_syscalls = [{ name = \"getpid\" }, { name = \"sched_yield\", return = "
+      "-1 }]\n",
+      "\"/sysprobe\", \"mock\"");
+  EXPECT_NE(out.find("getpid=0 sched_yield=EPERM"), std::string::npos) << out;
 }
 
 TEST_F(SysRunTest, RefusedOptionStopsTheRunBeforeTheAppStarts) {

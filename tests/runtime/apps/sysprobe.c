@@ -10,6 +10,7 @@
  *   sysprobe fork             fork(), posix_spawn() and a thread: "fork ok|ERRNO spawn ok|ERRNO
  *                             thread ok|ERRNO"
  *   sysprobe flock PATH       flock(LOCK_EX) on PATH (opened read-only): "flock ok|ERRNO"
+ *   sysprobe mock             raw getpid and sched_yield: "getpid=N sched_yield=ok|ERRNO"
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <sys/file.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +113,12 @@ int main(int argc, char** argv) {
     printf("flock %s\n", Err(flock(fd, LOCK_EX) == 0 ? 0 : errno));
     return 0;
   }
-  fprintf(stderr, "usage: sysprobe signals OUTDIR | ids | limits | fork | flock PATH\n");
+  if (argc >= 2 && strcmp(argv[1], "mock") == 0) {
+    long pid = syscall(SYS_getpid);
+    long y = syscall(SYS_sched_yield);
+    printf("getpid=%ld sched_yield=%s\n", pid, Err(y == 0 ? 0 : errno));
+    return 0;
+  }
+  fprintf(stderr, "usage: sysprobe signals OUTDIR | ids | limits | fork | flock PATH | mock\n");
   return 2;
 }
