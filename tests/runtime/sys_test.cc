@@ -188,7 +188,7 @@ class SysRunTest : public ::testing::Test {
   }
   std::string RunOut(const std::string& extra, const std::string& argv) {
     SignOk(extra, argv);
-    RunResult r = b_.Run("");
+    RunResult r = b_.Run("", "timeout -s KILL 60");  // a hang fails the test, not ctest
     EXPECT_EQ(r.exit_code, 0) << r.out;
     return r.out;
   }
