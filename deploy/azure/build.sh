@@ -82,8 +82,10 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' > "$rootfs/etc/passwd"
 printf 'root:x:0:\n' > "$rootfs/etc/group"
 mkdir -p "$rootfs/tmp" "$rootfs/app/run"
 
+drain="${DRAIN_SECONDS:-10}"
 "$shroud" -q image create --rootfs "$rootfs" --entrypoint /usr/bin/uid2-operator \
-  --cmd --profile --cmd "$profile" --workdir /app --tag "uid2-operator:$profile" \
+  --cmd --profile --cmd "$profile" --cmd --drain-seconds --cmd "$drain" \
+  --workdir /app --tag "uid2-operator:$profile" \
   -o "$work/uid2-operator.tar"
 
 # --- 2. engine ----------------------------------------------------------------------------
@@ -136,9 +138,12 @@ bundle="$work/bundle/uid2-operator"
 tar -C "$work/bundle" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 \
   --numeric-owner -cf - uid2-operator | gzip -n > "$out/uid2-operator/uid2-operator.tar.gz"
 
+# Pod deletion: SIGTERM (injected into the enclave: sys.enable_sigterm_injection in the
+# manifest template), then SIGKILL after the grace period. The operator drains API requests for
+# up to $drain s, then stops its metrics server (1 s) and pollers and exits: 10 s of margin.
 "$shroud" -q deploy k8s --image "${IMAGE_REF:-uid2-operator-azure-sgx:$profile}" \
   --name uid2-operator --port 8080 --port 9091 --health-path /ops/healthcheck \
-  --epc-mib "$EPC_MIB" \
+  --epc-mib "$EPC_MIB" --termination-grace "$((drain + 10))" \
   --env-from-secret uid2-operator-secrets:core-api-token=core_api_token \
   --env-from-secret uid2-operator-secrets:optout-api-token=optout_api_token \
   -o "$out/uid2-operator-aks.yml"

@@ -43,6 +43,10 @@ struct K8sOptions {
   std::string service_type = "ClusterIP";
   bool mount_aesmd = true;        // hostPath /var/run/aesmd for DCAP quoting through aesmd
   std::vector<std::string> args;  // container args (ignored by a trusted-argv enclave)
+  // terminationGracePeriodSeconds: how long Kubernetes waits after SIGTERM before SIGKILL.
+  // Must cover the app's drain; the SIGTERM reaches a Gramine app only if its manifest sets
+  // sys.enable_sigterm_injection = true (docs/runtime.md "Host signals").
+  int termination_grace_seconds = 30;  // Kubernetes' default
 };
 
 // GenerateK8s validates `o` and returns a multi-document YAML (Deployment + Service, or Job).

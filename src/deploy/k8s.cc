@@ -24,6 +24,9 @@ Status Validate(const K8sOptions& o) {
   }
   if (o.epc_mib < 1) return Error::Invalid("--epc-mib must be at least 1");
   if (o.replicas < 0) return Error::Invalid("--replicas must not be negative");
+  if (o.termination_grace_seconds < 1) {
+    return Error::Invalid("--termination-grace must be at least 1 (seconds)");
+  }
   for (int p : o.ports) UID2_RETURN_IF_ERROR(CheckPort(p));
   for (const auto& [k, v] : o.env) UID2_RETURN_IF_ERROR(CheckEnvName(k));
   for (const auto& s : o.env_from_secret) UID2_RETURN_IF_ERROR(CheckEnvName(s.env));
@@ -56,6 +59,7 @@ void Probe(std::ostream& y, const char* key, const K8sOptions& o, const std::str
 
 // Container writes the pod template's spec (at indentation `in`).
 void PodSpec(std::ostream& y, const K8sOptions& o, const std::string& in) {
+  y << in << "terminationGracePeriodSeconds: " << o.termination_grace_seconds << "\n";
   y << in << "containers:\n";
   std::string c = in + "  ";
   y << in << "- name: " << Q(o.name) << "\n" << c << "image: " << Q(o.image) << "\n";

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include "manifest/runtime_options.h"
 #include "manifest/schema.h"
 
 namespace uid2::manifest {
@@ -50,6 +51,7 @@ class Linter {
     CheckMounts();
     CheckTrustedFiles();
     CheckEntrypoints();
+    CheckRuntimeOptions();
     return std::move(out_);
   }
 
@@ -309,6 +311,17 @@ class Linter {
     if (ep && ep->is_string()) {
       Err("loader.entrypoint", ep, "a plain string is the pre-1.8 syntax",
           "write loader.entrypoint.uri = " + Text(*ep));
+    }
+  }
+
+  // CheckRuntimeOptions warns about the options `shroud run` refuses (runtime_options.h):
+  // Gramine accepts them, so they are warnings, as encrypted mounts are.
+  void CheckRuntimeOptions() {
+    for (const RefusedOption& r : RefusedOptionsIn(m_.root)) {
+      Add(Severity::kWarning, r.key, r.value,
+          "not supported by shroud run, which refuses this manifest (Gramine supports it): " +
+              std::string(r.note),
+          "remove it to run under shroud run, or run only under Gramine");
     }
   }
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -32,6 +33,7 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "runtime/fd_passing.h"
+#include "runtime/host_signals.h"
 #include "runtime/memory_limit.h"
 #include "runtime/seccomp_filter.h"
 
@@ -62,7 +64,11 @@ struct ChildArgs {
   std::string start_dir, exec_path;
   std::vector<char*> argv, envp;
   uint64_t as_limit = 0;
+  uint64_t stack_limit = 0, fds_limit = 0;
+  uint32_t uid = 0, gid = 0;
+  bool disable_aslr = false;
   struct sock_fprog prog = {};
+  struct sock_fprog sys_prog = {};  // SysFilter's (len 0 = none)
   // Reports sgx.enclave_size being hit (memory_limit.h).
   MemoryWatchChild memory;
   // init's end of a socket: the parent sends 'g' (mount), init answers 'm' with a descriptor of
@@ -74,26 +80,19 @@ struct ChildArgs {
   sigset_t init_mask = {};        // init's signal mask, saved across the app's clone
 };
 
-std::atomic<pid_t> g_forward_pid{0};
-// The last terminating signal shroud run received before the app started (init drops them
-// then: it has no handlers yet), so that the launch stops instead of starting the app.
-std::atomic<int> g_signal_before_app{0};
+// init's side of an injected SIGTERM (host_signals.h): shroud run sends it to init, which passes
+// it on to the app; one sent before the app exists is passed on once it does.
+std::atomic<pid_t> g_app_pid{0};
+std::atomic<bool> g_term_pending{false};
 
-void ForwardSignal(int sig) {
-  if (sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) g_signal_before_app = sig;
-  pid_t pid = g_forward_pid.load();
-  if (pid > 0) kill(pid, sig);
-}
-
-void RecordSignal(int sig) { g_signal_before_app = sig; }
-
-void InstallForwarding(bool ignore_int) {
-  struct sigaction sa = {};
-  sa.sa_handler = ForwardSignal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
-  if (ignore_int) signal(SIGINT, SIG_IGN);
+void PassTermToApp(int, siginfo_t* info, void*) {
+  if (info->si_pid != 0) return;  // only from outside the PID namespace (shroud run), not the app
+  pid_t app = g_app_pid.load();
+  if (app > 0) {
+    kill(app, SIGTERM);
+  } else {
+    g_term_pending = true;
+  }
 }
 
 [[noreturn]] void Die(const ChildArgs* a, const char* what, const char* arg, int err) {
@@ -104,14 +103,51 @@ void InstallForwarding(bool ignore_int) {
 }
 
 [[noreturn]] void AppMain(const ChildArgs* a) {
-  signal(SIGINT, SIG_DFL);
-  for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) signal(sig, SIG_DFL);
+  // The app starts with every disposition at its default (as a Gramine app does: the LibOS
+  // keeps its own table), whatever shroud run and init ignored.
+  for (int sig = 1; sig < SIGRTMIN; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
   if (chdir(a->start_dir.c_str()) != 0) Die(a, "fs.start_dir", a->start_dir.c_str(), errno);
   if (a->as_limit != 0) {
     struct rlimit rl = {a->as_limit, a->as_limit};
     if (setrlimit(RLIMIT_AS, &rl) != 0) Die(a, "setrlimit", "RLIMIT_AS", errno);
   }
+  // Gramine's rlimits: RLIMIT_STACK = {sys.stack.size, unlimited}, RLIMIT_NOFILE =
+  // {sys.fds.limit, 65536} (libos_getrlimit.c, libos_init stack). The hard limits cannot be
+  // raised without CAP_SYS_RESOURCE; they then stay the host's.
+  if (a->stack_limit != 0) {
+    struct rlimit rl = {a->stack_limit, RLIM_INFINITY}, host = {};
+    if (setrlimit(RLIMIT_STACK, &rl) != 0 && getrlimit(RLIMIT_STACK, &host) == 0) {
+      rl.rlim_max = std::max<rlim_t>(a->stack_limit, host.rlim_max);
+      if (setrlimit(RLIMIT_STACK, &rl) != 0)
+        Die(a, "setrlimit RLIMIT_STACK", "sys.stack.size", errno);
+    }
+  }
+  if (a->fds_limit != 0) {  // the hard limit stays the host's when it cannot be raised
+    struct rlimit rl = {a->fds_limit, std::max<rlim_t>(a->fds_limit, 65536)}, host = {};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &host) == 0) {
+      rl.rlim_max = std::max<rlim_t>(a->fds_limit, host.rlim_max);
+      if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        Die(a, "setrlimit RLIMIT_NOFILE", "sys.fds.limit", errno);
+    }
+  }
+  if (a->disable_aslr && personality(ADDR_NO_RANDOMIZE) < 0) {
+    Die(a, "personality", "ADDR_NO_RANDOMIZE", errno);
+  }
   for (int cap = 0; cap <= 63; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+  // loader.uid / loader.gid; setresuid clears the capabilities. Raw system calls: glibc's
+  // wrappers would signal every thread it knows of and wait for them (setxid), and the threads of
+  // shroud run it remembers do not exist in this process.
+  if (a->uid != 0 || a->gid != 0) {
+    if (syscall(SYS_setgroups, 0, nullptr) != 0) Die(a, "setgroups", "0", errno);
+    if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) != 0) {
+      Die(a, "setresgid", "loader.gid", errno);
+    }
+    if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) != 0) {
+      Die(a, "setresuid", "loader.uid", errno);
+    }
+  }
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capset, &hdr, data) != 0) Die(a, "capset", "0", errno);
@@ -124,6 +160,10 @@ void InstallForwarding(bool ignore_int) {
     Die(a, "prctl", "SECCOMP", errno);
   }
   sigprocmask(SIG_SETMASK, &a->init_mask, nullptr);
+  // Last before execve: the manifest's rules (and mocks) apply to the app's calls, not ours.
+  if (a->sys_prog.len != 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->sys_prog) != 0) {
+    Die(a, "prctl", "SECCOMP (sys rules)", errno);
+  }
   execve(a->exec_path.c_str(), a->argv.data(), a->envp.data());
   Die(a, "cannot run libos.entrypoint", a->exec_path.c_str(), errno);
 }
@@ -178,6 +218,15 @@ int InitMain(void* arg) {
   const auto* a = static_cast<const ChildArgs*>(arg);
   // shroud run going away (even killed) takes init, and so the app, with it.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // A session of its own: a terminal's ^C, ^Z or hangup reaches shroud run only, which applies
+  // it as Gramine's loader would (host_signals.h); the app's reads of a terminal still work (it
+  // is not their controlling terminal any more, so no SIGTTIN).
+  setsid();
+  struct sigaction term = {};
+  term.sa_sigaction = PassTermToApp;
+  sigemptyset(&term.sa_mask);
+  term.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGTERM, &term, nullptr);
   close(a->parent_go_fd);
   if (!AwaitParent(a, 'g')) _exit(125);
   MountOrDie(a, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
@@ -227,12 +276,12 @@ int InitMain(void* arg) {
   sigprocmask(SIG_SETMASK, &all, const_cast<sigset_t*>(&a->init_mask));
   pid_t app = clone(AppEntry, a->app_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD,
                     const_cast<ChildArgs*>(a));
+  if (app > 0) g_app_pid = app;
   sigprocmask(SIG_SETMASK, &a->init_mask, nullptr);
   if (app < 0) Die(a, "fork", "app", errno);
+  if (g_term_pending.exchange(false)) kill(app, SIGTERM);
   close(a->err_fd);
   if (a->memory.sock_fd >= 0) close(a->memory.sock_fd);
-  g_forward_pid = app;
-  InstallForwarding(true);
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, 0);
@@ -342,9 +391,15 @@ std::string MissingHostSupport() {
 Result<int> LaunchAndWait(const LaunchPlan& plan) {
   if (!plan.on_view_mounted) return Error::Internal("LaunchPlan::on_view_mounted is required");
   UID2_ASSIGN_OR_RETURN(Bytes prog_bytes, AppFilter(false));
+  UID2_ASSIGN_OR_RETURN(Bytes sys_bytes, SysFilter({plan.disallow_subprocesses, plan.deny_flock,
+                                                    plan.mock_syscalls}));
   ChildArgs a;
   a.fuse_fd = plan.fuse_fd;
   a.fuse_options = plan.fuse_options;
+  // FUSE lets only the mounting uid/gid in, unless allow_other: an app run as loader.uid/gid
+  // needs it (the server still decides every access from the manifest, as Gramine does, not
+  // from the files' owners).
+  if (plan.uid != 0 || plan.gid != 0) a.fuse_options += ",allow_other";
   a.view = plan.view_dir;
   a.stage = plan.stage_dir;
   a.dev = plan.view_dir + "/dev";
@@ -363,6 +418,13 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   a.as_limit = plan.address_space_limit;
   a.prog.len = static_cast<unsigned short>(prog_bytes.size() / sizeof(struct sock_filter));
   a.prog.filter = reinterpret_cast<struct sock_filter*>(prog_bytes.data());
+  a.sys_prog.len = static_cast<unsigned short>(sys_bytes.size() / sizeof(struct sock_filter));
+  a.sys_prog.filter = reinterpret_cast<struct sock_filter*>(sys_bytes.data());
+  a.stack_limit = plan.stack_limit;
+  a.fds_limit = plan.fds_limit;
+  a.uid = plan.uid;
+  a.gid = plan.gid;
+  a.disable_aslr = plan.disable_aslr;
 
   ThreadLimit limit;
   bool limited = plan.max_threads == 0 || limit.Create(plan.max_threads + 1);  // + our init
@@ -399,14 +461,8 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
     close(err[0]);
     return Error::Errno("clone(CLONE_NEWNS | CLONE_NEWPID)", clone_errno);
   }
-  g_forward_pid = init;
-  g_signal_before_app = 0;
-  InstallForwarding(true);
-  struct sigaction record = {};
-  record.sa_handler = RecordSignal;
-  sigemptyset(&record.sa_mask);
-  record.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &record, nullptr);  // the terminal's ^C reaches the app itself once it runs
+  HostSignals signals(plan.sigterm_injection);
+  signals.Install(init);
   (void)!send(go[1], "g", 1, MSG_NOSIGNAL);  // init mounts while the limits are set up
   if (plan.max_threads != 0 && limited) {
     if (!limit.Add(init))
@@ -423,13 +479,13 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   }  // else init failed: err says why
   // The last word before the app exists: without 'r', init exits and nothing of the app runs.
   Status gate = mounted && plan.before_app ? plan.before_app() : Ok();
-  if (gate.ok() && g_signal_before_app != 0) {
-    gate = Error::Internal("stopped by signal " + std::to_string(g_signal_before_app.load()) +
+  if (gate.ok() && signals.TerminatedBy() != 0) {
+    gate = Error::Internal("stopped by signal " + std::to_string(signals.TerminatedBy()) +
                            " before the app started");
   }
-  signal(SIGINT, SIG_IGN);
   if (gate.ok()) {
     (void)!send(go[1], "r", 1, MSG_NOSIGNAL);
+    signals.AppReleased();
   } else {
     kill(init, SIGKILL);
   }
@@ -447,12 +503,13 @@ Result<int> LaunchAndWait(const LaunchPlan& plan) {
   while (waitpid(init, &status, 0) < 0) {
     if (errno != EINTR) return Error::Errno("waitpid", errno);
   }
-  g_forward_pid = 0;
+  signals.Uninstall();
   if (plan.max_threads != 0 && limited) limit.Stop();
   memory.Stop();
   if (!gate.ok()) return std::move(gate).error();
   if (!setup_error.empty()) return Error::Io("starting the app: " + setup_error);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (signals.TerminatedBy() != 0) return 128 + signals.TerminatedBy();  // as the loader's
   if (code > 128 && plan.address_space_limit != 0) {
     log::Info("app_killed",
               {{"signal", code - 128},

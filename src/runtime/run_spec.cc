@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/encoding.h"
+#include "manifest/runtime_options.h"
 
 namespace uid2::runtime {
 namespace {
@@ -218,6 +219,66 @@ Status ReadSgx(const manifest::Manifest& m, RunSpec* spec) {
   return Ok();
 }
 
+Result<uint64_t> GetInteger(const Value* v, std::string_view key, uint64_t fallback, uint64_t max) {
+  if (v == nullptr) return fallback;
+  if (!v->is_integer() || v->integer() < 0 || static_cast<uint64_t>(v->integer()) > max) {
+    return KeyError(key, "expected an integer in 0.." + std::to_string(max));
+  }
+  return static_cast<uint64_t>(v->integer());
+}
+
+// ReadSys reads the sys.* and loader.* options shroud run applies, and refuses the ones it
+// cannot apply (manifest/runtime_options.h has the list and the reasons).
+Status ReadSys(const Value& root, RunSpec* spec) {
+  std::vector<manifest::RefusedOption> refused = manifest::RefusedOptionsIn(root);
+  if (!refused.empty()) {
+    const manifest::RefusedOption& r = refused.front();
+    return Error::Unsupported("manifest key '" + r.key +
+                              "' is not supported by shroud run: " + std::string(r.note) +
+                              " (docs/runtime.md, \"sys.* and loader.* options\")");
+  }
+  struct Flag {
+    const char* key;
+    bool* out;
+  };
+  for (Flag f : {Flag{"sys.enable_sigterm_injection", &spec->sigterm_injection},
+                 Flag{"sys.disallow_subprocesses", &spec->disallow_subprocesses},
+                 Flag{"sys.experimental__enable_flock", &spec->enable_flock},
+                 Flag{"loader.insecure__disable_aslr", &spec->disable_aslr}}) {
+    UID2_ASSIGN_OR_RETURN(*f.out, GetBool(root.FindPath(f.key), f.key));
+  }
+  if (const Value* v = root.FindPath("sys.stack.size")) {
+    UID2_ASSIGN_OR_RETURN(std::string text, GetString(*v, "sys.stack.size"));
+    Result<uint64_t> size = manifest::ParseSize(text);
+    if (!size.ok() || *size == 0) return KeyError("sys.stack.size", "'" + text + "' is not a size");
+    spec->stack_size = (*size + 4095) & ~uint64_t{4095};
+  }
+  UID2_ASSIGN_OR_RETURN(spec->fds_limit, GetInteger(root.FindPath("sys.fds.limit"), "sys.fds.limit",
+                                                    RunSpec::kDefaultFdsLimit, 1 << 20));
+  UID2_ASSIGN_OR_RETURN(uint64_t uid,
+                        GetInteger(root.FindPath("loader.uid"), "loader.uid", 0, 0xfffffffe));
+  UID2_ASSIGN_OR_RETURN(uint64_t gid,
+                        GetInteger(root.FindPath("loader.gid"), "loader.gid", 0, 0xfffffffe));
+  spec->uid = static_cast<uint32_t>(uid);
+  spec->gid = static_cast<uint32_t>(gid);
+  if (const Value* mocks = root.FindPath("sys.debug__mock_syscalls")) {
+    if (!mocks->is_array()) return KeyError("sys.debug__mock_syscalls", "expected an array");
+    for (size_t i = 0; i < mocks->array().size(); i++) {
+      const Value& entry = mocks->array()[i];
+      std::string key = "sys.debug__mock_syscalls[" + std::to_string(i) + "]";
+      const Value* name = entry.is_table() ? entry.Find("name") : nullptr;
+      if (name == nullptr) return KeyError(key, "expected { name = \"...\", return = N }");
+      UID2_ASSIGN_OR_RETURN(std::string n, GetString(*name, key + ".name"));
+      const Value* ret = entry.Find("return");
+      if (ret != nullptr && (!ret->is_integer() || ret->integer() < -4095)) {
+        return KeyError(key + ".return", "expected an integer from -4095 to 0");
+      }
+      spec->mock_syscalls.emplace_back(n, ret != nullptr ? ret->integer() : 0);
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 std::string NormalisePath(std::string_view path) {
@@ -257,7 +318,7 @@ Result<RunSpec> RunSpecFromManifest(const manifest::Manifest& m) {
   auto entry_str = GetString(*entry, "libos.entrypoint");
   if (!entry_str.ok()) return fail(std::move(entry_str).error());
   spec.entrypoint = *entry_str;
-  for (auto step : {ReadArgv, ReadEnv, ReadFs, ReadFiles}) {
+  for (auto step : {ReadArgv, ReadEnv, ReadFs, ReadFiles, ReadSys}) {
     Status s = step(root, &spec);
     if (!s.ok()) return fail(std::move(s).error());
   }

@@ -5,7 +5,8 @@
 //   manifest::LoadManifest(".../entrypoint.manifest.sgx")); UID2_ASSIGN_OR_RETURN(RunSpec spec,
 //   RunSpecFromManifest(m));
 //
-// Every failure is kInvalid (or kUnsupported for encrypted mounts) and names the manifest key.
+// Every failure is kInvalid (or kUnsupported for encrypted mounts and for the sys.*/loader.*
+// options runtime_options.h marks refused) and names the manifest key.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +66,21 @@ struct RunSpec {
   uint32_t max_threads = 4;
   bool remote_attestation = false;             // sgx.remote_attestation = "dcap" (or legacy true)
   std::map<std::string, Bytes> insecure_keys;  // fs.insecure__keys.NAME (16 bytes, hex)
+
+  // sys.* and loader.* options applied to the app (statuses: manifest/runtime_options.h).
+  bool sigterm_injection = false;           // sys.enable_sigterm_injection
+  bool disallow_subprocesses = false;       // sys.disallow_subprocesses
+  bool enable_flock = false;                // sys.experimental__enable_flock
+  uint64_t stack_size = kDefaultStackSize;  // sys.stack.size, page-aligned
+  uint64_t fds_limit = kDefaultFdsLimit;    // sys.fds.limit
+  uint32_t uid = 0, gid = 0;                // loader.uid, loader.gid
+  bool disable_aslr = false;                // loader.insecure__disable_aslr
+  // sys.debug__mock_syscalls: {name, return} (return <= 0; checked).
+  std::vector<std::pair<std::string, int64_t>> mock_syscalls;
+
+  // Gramine's defaults (libos: DEFAULT_SYS_STACK_SIZE, DEFAULT_MAX_FDS).
+  static constexpr uint64_t kDefaultStackSize = 256 << 10;
+  static constexpr uint64_t kDefaultFdsLimit = 900;
 };
 
 // RunSpecFromManifest reads the keys above. Trusted files must carry a sha256 (a .manifest.sgx

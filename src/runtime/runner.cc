@@ -208,6 +208,15 @@ Result<int> RunVerified(const RunOptions& options, const Bundle& bundle,
   plan.enclave_size_for_messages = spec.enclave_size;
   plan.max_threads = spec.max_threads;
   plan.before_app = gate;
+  plan.sigterm_injection = spec.sigterm_injection;
+  plan.stack_limit = spec.stack_size;
+  plan.fds_limit = spec.fds_limit;
+  plan.uid = spec.uid;
+  plan.gid = spec.gid;
+  plan.disable_aslr = spec.disable_aslr;
+  plan.disallow_subprocesses = spec.disallow_subprocesses;
+  plan.deny_flock = !spec.enable_flock;
+  plan.mock_syscalls = spec.mock_syscalls;
   Result<int> status = LaunchAndWait(plan);
   clock.Mark("app_ran");
   warmer.Stop();

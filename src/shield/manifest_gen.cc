@@ -67,6 +67,12 @@ Manifest Template(const TemplateInputs& in) {
       {"loader", Value::MakeTable(std::move(loader))},
       {"fs", Value::MakeTable(std::move(fs))},
       {"sgx", Value::MakeTable({{"debug", Value::Boolean(in.debug)}})},
+      // A shielded image is stopped by a container engine or an orchestrator (docker stop,
+      // pod deletion: SIGTERM, then SIGKILL after a grace period). Without this Gramine drops
+      // the SIGTERM, so every stop waits out the grace period and kills the app mid-request;
+      // with it, an app without a handler still ends at once (SIGTERM's default action). The
+      // user manifest can set it to false (docs/shielding.md).
+      {"sys", Value::MakeTable({{"enable_sigterm_injection", Value::Boolean(true)}})},
   });
   return m;
 }

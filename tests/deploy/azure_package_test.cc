@@ -66,6 +66,19 @@ TEST(AzurePackageTest, BuildsReproduciblyAndPrintsIdentity) {
   ASSERT_TRUE(yaml.ok());
   EXPECT_NE(yaml->find("secretKeyRef"), std::string::npos);
   EXPECT_NE(yaml->find("kubernetes.azure.com/sgx_epc_mem_in_MiB: 512"), std::string::npos);
+  // Pod deletion drains the operator: the enclave takes the SIGTERM (Gramine drops it
+  // otherwise), the operator drains for DRAIN_SECONDS (10, its trusted argv), and Kubernetes
+  // waits that long plus 10 s of margin before SIGKILL.
+  EXPECT_NE(yaml->find("terminationGracePeriodSeconds: 20\n"), std::string::npos) << *yaml;
+  auto sgx = RunCommand("tar xzf " + out +
+                        "/uid2-operator/uid2-operator.tar.gz -O "
+                        "uid2-operator/gramine/app_files/entrypoint.manifest.sgx");
+  ASSERT_EQ(sgx.exit_code, 0) << sgx.out;
+  EXPECT_NE(sgx.out.find("enable_sigterm_injection = true"), std::string::npos) << sgx.out;
+  auto argv = RunCommand("tar xzf " + out +
+                         "/uid2-operator/uid2-operator.tar.gz -O "
+                         "uid2-operator/gramine/app_files/trusted_argv | tr '\\0' ' '");
+  EXPECT_NE(argv.out.find("--drain-seconds 10 "), std::string::npos) << argv.out;
 }
 
 }  // namespace

@@ -74,6 +74,7 @@ TEST(K8sTest, DeploymentAndServiceFields) {
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["port"].GetInt(), 8080);
   EXPECT_STREQ(c["volumeMounts"][0]["mountPath"].GetString(), "/var/run/aesmd");
   EXPECT_STREQ(pod["volumes"][0]["hostPath"]["path"].GetString(), "/var/run/aesmd");
+  EXPECT_EQ(pod["terminationGracePeriodSeconds"].GetInt(), 30);  // Kubernetes' default
   const auto& svc = docs[1];
   EXPECT_STREQ(svc["kind"].GetString(), "Service");
   EXPECT_STREQ(svc["spec"]["selector"]["app"].GetString(), "uid2-operator");
@@ -116,6 +117,9 @@ TEST(K8sTest, RefusesBadOptions) {
   EXPECT_FALSE(GenerateK8s(o).ok());
   o = Operator();
   o.epc_mib = 0;
+  EXPECT_FALSE(GenerateK8s(o).ok());
+  o = Operator();
+  o.termination_grace_seconds = 0;
   EXPECT_FALSE(GenerateK8s(o).ok());
   EXPECT_FALSE(ParseSecretEnv("no-colon=ENV").ok());
   EXPECT_FALSE(ParseSecretEnv("s:k=").ok());

@@ -87,16 +87,21 @@ TEST(ExamplesTest, OperatorAnswersHealthcheck) {
   std::ifstream pf(pid);
   int shroud_pid = 0;
   pf >> shroud_pid;
+  // sys.enable_sigterm_injection: the operator gets the SIGTERM, drains and exits.
   if (shroud_pid > 0) kill(shroud_pid, SIGTERM);
   for (int i = 0; i < 100 && shroud_pid > 0 && kill(shroud_pid, 0) == 0; i++) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  bool stopped = shroud_pid > 0 && kill(shroud_pid, 0) != 0;
+  if (shroud_pid > 0 && !stopped) kill(shroud_pid, SIGKILL);
+  EXPECT_TRUE(stopped) << "shroud run outlived the operator's drain";
   std::ifstream lf(log);
   std::stringstream ls;
   ls << lf.rdbuf();
   EXPECT_NE(body.find("OK"), std::string::npos) << body << "\n--- log:\n" << ls.str();
   EXPECT_EQ(ls.str().find("file_denied"), std::string::npos) << ls.str();
   EXPECT_EQ(ls.str().find("memory_limit"), std::string::npos) << ls.str();
+  EXPECT_NE(ls.str().find("operator_stopped"), std::string::npos) << ls.str();
 }
 
 }  // namespace

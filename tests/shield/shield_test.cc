@@ -111,6 +111,16 @@ TEST_F(ShieldTest, ComposeArgvKeepsCmdZero) {
   EXPECT_EQ(SerializeArgv({"a", "b c"}), std::string("a\0b c\0", 6));
 }
 
+TEST_F(ShieldTest, UserManifestCanTurnSigtermInjectionOff) {
+  Put(dir_ + "/user.manifest", "sys.enable_sigterm_injection = false\n");
+  auto r = Shield(Options(dir_ + "/unsigned.tar"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto m = manifest::ParseManifest(r->manifest);
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  ASSERT_NE(m->root.FindPath("sys.enable_sigterm_injection"), nullptr);
+  EXPECT_FALSE(m->root.FindPath("sys.enable_sigterm_injection")->boolean());
+}
+
 TEST_F(ShieldTest, ManifestArgvEnvAndTrustedFiles) {
   auto r = Shield(Options(dir_ + "/unsigned.tar"));
   ASSERT_TRUE(r.ok()) << r.error().message();
@@ -131,6 +141,9 @@ TEST_F(ShieldTest, ManifestArgvEnvAndTrustedFiles) {
   EXPECT_EQ(m->root.FindPath("loader.env.MULTI"), nullptr);
   EXPECT_EQ(m->root.FindPath("sgx.isvprodid")->integer(), 770);
   EXPECT_FALSE(m->root.FindPath("sgx.debug")->boolean());
+  // Stopping a shielded container drains it: its SIGTERM reaches the app (docs/shielding.md).
+  ASSERT_NE(m->root.FindPath("sys.enable_sigterm_injection"), nullptr);
+  EXPECT_TRUE(m->root.FindPath("sys.enable_sigterm_injection")->boolean());
   EXPECT_EQ(m->root.FindPath("sgx.allowed_files")->array().size(), 1u);
   std::map<std::string, std::string> trusted;
   for (const auto& e : m->root.FindPath("sgx.trusted_files")->array()) {

@@ -82,6 +82,11 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
   k8s->add_option("--namespace", k.o.namespace_name, "Namespace to write into metadata");
   k8s->add_option("--epc-mib", k.o.epc_mib, "EPC to request, MiB (sgx_epc_mem_in_MiB)");
   k8s->add_option("--replicas", k.o.replicas, "Replicas of a deployment");
+  k8s->add_option("--termination-grace", k.o.termination_grace_seconds,
+                  "Seconds between SIGTERM and SIGKILL on pod deletion "
+                  "(terminationGracePeriodSeconds; cover the app's drain)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   k8s->add_option("--port", k.o.ports, "Container port (repeatable); the first is probed");
   k8s->add_option("--env", k.env, "K=V environment value (repeatable; never secrets)");
   k8s->add_option("--env-from-secret", k.secrets,

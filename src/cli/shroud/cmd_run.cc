@@ -61,7 +61,10 @@ const uid2::cli::Registration kRegistration(
      "  cat app.tar | shroud run /dev/stdin        # an archive is read once: a pipe works\n"
      "  shroud run out/app --sim-pki sim-pki/      # /dev/attestation/quote is simulated\n"
      "  shroud run out/app --sim-pki sim-pki/ --exec sgx_quote -- --quote /tmp/q.bin\n"
-     "  shroud run out/app --trace extra.toml      # discover the files the app needs",
+     "  shroud run out/app --trace extra.toml      # discover the files the app needs\n"
+     "  kill -TERM <shroud run's pid>              # reaches the app only if the manifest sets\n"
+     "                                             # sys.enable_sigterm_injection = true, as\n"
+     "                                             # under Gramine (docs/runtime.md)",
      Setup});
 
 }  // namespace

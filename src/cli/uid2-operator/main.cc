@@ -20,6 +20,11 @@ void SetupRoot(CLI::App& app, const uid2::cli::Globals&) {
   app.add_option("--threads", g_flags.threads, "Server threads (service_instances)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--optout-dir", g_flags.optout_dir, "Opt-out delta/partition folder");
+  app.add_option("--drain-seconds", g_flags.drain_seconds,
+                 "On SIGTERM/SIGINT, let in-flight requests finish for up to this long, then "
+                 "stop (the orchestrator's grace period must be longer)")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
   uid2::cli::AddExamples(
       &app,
       "  uid2-operator --profile local                   # serve data/uid2 on 127.0.0.1:8080\n"

@@ -146,8 +146,9 @@ int RunOperator(const OperatorFlags& flags) {
   }
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  log::Info("operator_stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  (*app)->Stop();
+  log::Info("operator_stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                  {"drain_seconds", flags.drain_seconds}});
+  (*app)->Stop(std::chrono::seconds(flags.drain_seconds));
   log::Info("operator_stopped", {});
   return 0;
 }

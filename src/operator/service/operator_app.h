@@ -66,6 +66,10 @@ struct OperatorFlags {
   std::optional<int> metrics_port;
   std::optional<int> threads;  // service_instances
   std::optional<std::string> optout_dir;
+  // How long in-flight API requests may take to finish after SIGTERM/SIGINT (OperatorApp::Stop).
+  // The package's terminationGracePeriodSeconds is derived from the same number
+  // (deploy/azure/profiles/*.env DRAIN_SECONDS, passed to both by deploy/azure/build.sh).
+  int drain_seconds = 10;
 };
 
 // KeepLargeBuffersInHeap sets glibc malloc so that buffers up to 32 MiB (request and response
