@@ -55,11 +55,12 @@ TEST_P(RoundTrip, EncryptDecryptAndHostSize) {
 
 // 0, inline boundary, first data node boundaries, the end of MHT node 0's data, MHT node 1, the
 // end of the root's 32 children (MHT node 33 is the first on the third level).
-INSTANTIATE_TEST_SUITE_P(
-    Boundaries, RoundTrip,
-    ::testing::Values(0, 1, 3071, 3072, 3073, 4095, 4096, 4097, 3072 + kNode - 1, 3072 + kNode,
-                      3072 + kNode + 1, 3072 + kMhtSpan - 1, 3072 + kMhtSpan, 3072 + kMhtSpan + 1,
-                      3072 + 33 * kMhtSpan - 1, 3072 + 33 * kMhtSpan, 3072 + 33 * kMhtSpan + 5000));
+INSTANTIATE_TEST_SUITE_P(Boundaries, RoundTrip,
+                         ::testing::Values(0, 1, 3071, 3072, 3073, 4095, 4096, 4097,
+                                           3072 + kNode - 1, 3072 + kNode, 3072 + kNode + 1,
+                                           3072 + kMhtSpan - 1, 3072 + kMhtSpan,
+                                           3072 + kMhtSpan + 1, 3072 + 33 * kMhtSpan - 1,
+                                           3072 + 33 * kMhtSpan, 3072 + 33 * kMhtSpan + 5000));
 
 TEST(ProtectedFile, NewFileIsWrittenAtOnce) {
   TempDir dir;
@@ -97,9 +98,8 @@ TEST(ProtectedFile, RandomAccessMatchesPlainModel) {
       Bytes out(static_cast<size_t>(1 + pick(20000)));
       auto n = pf->Read(offset, out);
       ASSERT_TRUE(n.ok()) << n.error().message();
-      const size_t expect = offset >= model.size()
-                                ? 0
-                                : std::min<size_t>(out.size(), model.size() - offset);
+      const size_t expect =
+          offset >= model.size() ? 0 : std::min<size_t>(out.size(), model.size() - offset);
       ASSERT_EQ(*n, expect) << "step " << step;
       ASSERT_TRUE(std::equal(out.begin(), out.begin() + static_cast<ptrdiff_t>(expect),
                              model.begin() + static_cast<ptrdiff_t>(offset)))
@@ -128,8 +128,8 @@ TEST(ProtectedFile, TruncateThenExtendReadsZeros) {
   const std::string host = dir.File("t");
   Bytes plain = Pattern(3072 + kMhtSpan + 3 * kNode, 7);
   EncryptTo(host, "t", plain);
-  for (uint64_t cut : {3072 + kMhtSpan + 10, 3072 + kNode + 1, uint64_t{3072}, uint64_t{100},
-                       uint64_t{0}}) {
+  for (uint64_t cut :
+       {3072 + kMhtSpan + 10, 3072 + kNode + 1, uint64_t{3072}, uint64_t{100}, uint64_t{0}}) {
     Fd fd(host);
     auto pf = ProtectedFile::Open(fd.get(), "t", TestKey(), Mode::kReadWrite, false);
     ASSERT_TRUE(pf.ok());

@@ -41,9 +41,9 @@ struct Vector {
 
 // Written by `shroud pf encrypt` (src/pf) and by pf_reference.py; see tests/data/pf/README.md.
 constexpr Vector kVectors[] = {
-    {"empty.pf", "empty.txt", "empty.txt"},
-    {"hello.pf", "hello.txt", "hello.txt"},
-    {"inline-3072.pf", "inline-3072.bin", "inline-3072.bin"},
+    {"empty.pf", "empty.txt", "empty.pf"},
+    {"hello.pf", "hello.txt", "hello.pf"},
+    {"inline-3072.pf", "inline-3072.bin", "inline-3072.pf"},
     {"two-mht.pf", "two-mht.bin", "data/two-mht.bin"},
     {"python-two-mht.pf", "two-mht.bin", "data/python.bin"},
 };
@@ -73,9 +73,8 @@ TEST(Reference, DecryptsCheckedInVectors) {
   TempDir dir;
   const std::string key = KeyHex(KeyFile(kData + "wrap-key"));
   for (const Vector& v : kVectors) {
-    ASSERT_EQ(Reference("decrypt " + key + " " + v.bound + " " + kData + v.pf + " " +
-                        dir.File("out")),
-              0)
+    ASSERT_EQ(
+        Reference("decrypt " + key + " " + v.bound + " " + kData + v.pf + " " + dir.File("out")), 0)
         << v.pf;
     EXPECT_TRUE(ReadAll(dir.File("out")) == ReadAll(kData + v.plain)) << v.pf;
   }
