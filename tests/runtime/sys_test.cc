@@ -119,6 +119,11 @@ std::vector<std::string> AppPids(const std::string& marker) {
   }
   return pids;
 }
+// Marker names the running test (see SignalsArgv).
+std::string Marker() {
+  const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::string("marker-") + t->name();
+}
 int AppsAlive(const std::string& marker) { return static_cast<int>(AppPids(marker).size()); }
 
 // State is the one-letter state of /proc/PID/stat ('S' sleeping, 'T' stopped, ...).
@@ -197,10 +202,12 @@ class SysRunTest : public ::testing::Test {
   std::string out_ = b_.Path("/../run.out");
 };
 
-constexpr char kSignalsArgv[] = "\"/sysprobe\", \"signals\", \"/out\"";
+// The signals app's argv carries the test's name, so AppPids counts this test's app only (ctest
+// runs the tests of this file in parallel, each with a "signals" app of its own).
+std::string SignalsArgv() { return "\"/sysprobe\", \"signals\", \"/out\", \"" + Marker() + "\""; }
 
 TEST_F(SysRunTest, HostSigtermIsIgnoredWithoutInjectionAndSigkillStillEndsEverything) {
-  SignOk("", kSignalsArgv);
+  SignOk("", SignalsArgv());
   pid_t pid = Start();
   ASSERT_TRUE(Ready()) << Output();
   kill(pid, SIGTERM);
@@ -208,16 +215,16 @@ TEST_F(SysRunTest, HostSigtermIsIgnoredWithoutInjectionAndSigkillStillEndsEveryt
       << Output();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_FALSE(Got(SIGTERM)) << "the app's SIGTERM handler ran: " << Output();
-  EXPECT_EQ(AppsAlive("signals"), 1) << Output();
+  EXPECT_EQ(AppsAlive(Marker()), 1) << Output();
   EXPECT_NE(Output().find("sys.enable_sigterm_injection = true"), std::string::npos) << Output();
   // What the orchestrator does at the end of the grace period.
   kill(pid, SIGKILL);
   EXPECT_EQ(ExitCode(pid), 128 + SIGKILL);
-  EXPECT_TRUE(WaitFor([] { return AppsAlive("signals") == 0; })) << "the app outlived shroud run";
+  EXPECT_TRUE(WaitFor([] { return AppsAlive(Marker()) == 0; })) << "the app outlived shroud run";
 }
 
 TEST_F(SysRunTest, HostSigtermDrainsWithInjectionOnlyOnceAndUsr1NeverReachesTheApp) {
-  SignOk("sys.enable_sigterm_injection = true\n", kSignalsArgv);
+  SignOk("sys.enable_sigterm_injection = true\n", SignalsArgv());
   pid_t pid = Start();
   ASSERT_TRUE(Ready()) << Output();
   kill(pid, SIGUSR1);  // Gramine's loader keeps SIGUSR1 (SGX statistics)
@@ -233,31 +240,31 @@ TEST_F(SysRunTest, HostSigtermDrainsWithInjectionOnlyOnceAndUsr1NeverReachesTheA
 }
 
 TEST_F(SysRunTest, HostSigintKillsTheAppWithoutRunningItsHandler) {
-  SignOk("sys.enable_sigterm_injection = true\n", kSignalsArgv);
+  SignOk("sys.enable_sigterm_injection = true\n", SignalsArgv());
   pid_t pid = Start();
   ASSERT_TRUE(Ready()) << Output();
   kill(pid, SIGINT);
   EXPECT_EQ(ExitCode(pid), 128 + SIGINT) << Output();
   EXPECT_FALSE(Got(SIGINT)) << Output();
-  EXPECT_EQ(AppsAlive("signals"), 0);
+  EXPECT_EQ(AppsAlive(Marker()), 0);
   EXPECT_NE(Output().find("action=terminated"), std::string::npos) << Output();
 }
 
 TEST_F(SysRunTest, TerminalInterruptReachesOnlyShroudRunNotTheApp) {
-  SignOk("", kSignalsArgv);
+  SignOk("", SignalsArgv());
   pid_t pid = Start();
   ASSERT_TRUE(Ready()) << Output();
   kill(-pid, SIGINT);  // ^C: the kernel signals the terminal's whole foreground process group
   EXPECT_EQ(ExitCode(pid), 128 + SIGINT) << Output();
   EXPECT_FALSE(Got(SIGINT)) << "the app got the terminal's SIGINT itself: " << Output();
-  EXPECT_EQ(AppsAlive("signals"), 0);
+  EXPECT_EQ(AppsAlive(Marker()), 0);
 }
 
 TEST_F(SysRunTest, TerminalStopStopsTheAppAndContinueResumesIt) {
-  SignOk("sys.enable_sigterm_injection = true\n", kSignalsArgv);
+  SignOk("sys.enable_sigterm_injection = true\n", SignalsArgv());
   pid_t pid = Start();
   ASSERT_TRUE(Ready()) << Output();
-  std::vector<std::string> app = AppPids("signals");
+  std::vector<std::string> app = AppPids(Marker());
   ASSERT_EQ(app.size(), 1u);
   kill(pid, SIGTSTP);
   EXPECT_TRUE(WaitFor([&] { return State(app[0]) == 'T'; })) << State(app[0]);
