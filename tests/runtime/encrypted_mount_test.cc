@@ -1,0 +1,190 @@
+// `shroud run` with `type = "encrypted"` mounts: the probe program (tests/runtime/apps/probe.c,
+// `probe do ...`) creates, reads, writes, appends, truncates, renames and deletes files through
+// the view; the host holds only protected files (src/pf) bound to their paths and keys.
+// Negative first: tampered, moved, wrong-key and other-enclave files are refused with EACCES (as
+// Gramine) and logged. Needs root and /dev/fuse (skips otherwise).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "bundle_builder.h"
+
+namespace uid2::testing {
+namespace {
+
+constexpr char kKeyK[] = "00112233445566778899aabbccddeeff";
+
+std::string Manifest(const std::string& extra = "", const std::string& key_k = kKeyK) {
+  return "libos.entrypoint = \"/probe\"\n"
+         "loader.insecure__use_cmdline_argv = true\n"
+         "fs.mounts = [\n"
+         "  { type = \"encrypted\", path = \"/secret\", uri = \"file:/enc\", key_name = \"k\" },\n"
+         "  { type = \"encrypted\", path = \"/sealed\", uri = \"file:/sealed\","
+         " key_name = \"_sgx_mrenclave\" },\n"
+         "  { type = \"encrypted\", path = \"/signer\", uri = \"file:/signer\","
+         " key_name = \"_sgx_mrsigner\" },\n"
+         "  { type = \"encrypted\", path = \"/provisioned\", uri = \"file:/prov\","
+         " key_name = \"runtime\" },\n"
+         "  { type = \"encrypted\", path = \"/default\", uri = \"file:/def\" },\n"
+         "]\n"
+         "fs.insecure__keys.k = \"" +
+         key_k +
+         "\"\n"
+         "fs.insecure__keys.default = \"ffeeddccbbaa99887766554433221100\"\n" +
+         extra +
+         "sgx.trusted_files = [\"file:/probe\", \"file:/lib/x86_64-linux-gnu/\", "
+         "\"file:/lib64/\"]\n"
+         "sgx.allowed_files = [\"file:/out/\"]\n";
+}
+
+class EncryptedMountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    UID2_SKIP_WITHOUT_RUNTIME_HOST();
+    b_.CopyWithLibs(BinDir() + "/probe", "/probe");
+    std::filesystem::create_directories(b_.Path("/out"));
+  }
+  void SignOk(const std::string& manifest) {
+    RunResult r = b_.Sign(manifest);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  std::string Secret() const { return b_.Path("/../sealing-secret"); }
+  // Do runs `probe do OPS` with this test's sealing secret.
+  RunResult Do(const std::string& ops, const std::string& secret = "") const {
+    return b_.Run("--sealing-secret " + (secret.empty() ? Secret() : secret) + " -- do " + ops);
+  }
+  void FlipByte(const std::string& in_root, size_t offset) {
+    std::string data = b_.Read(in_root);
+    ASSERT_GT(data.size(), offset) << in_root;
+    data[offset] ^= 0x01;
+    b_.Write(in_root, data);
+  }
+  TestBundle b_;
+};
+
+TEST_F(EncryptedMountTest, TamperedFileIsRefusedWithEaccesAndLogged) {
+  SignOk(Manifest());
+  RunResult r = Do("write /secret/a opt-out-list");
+  ASSERT_NE(r.out.find("write ok /secret/a"), std::string::npos) << r.out;
+  FlipByte("/enc/a", 5000);  // inside the first data node
+  r = Do("cat /secret/a");
+  EXPECT_NE(r.out.find("cat /secret/a: EACCES"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("opt-out-list"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("encrypted_file_refused path=/secret/a"), std::string::npos) << r.out;
+
+  // The metadata node too.
+  r = Do("write /secret/b list , cat /secret/b");
+  ASSERT_NE(r.out.find("cat ok /secret/b [list]"), std::string::npos) << r.out;
+  FlipByte("/enc/b", 100);
+  r = Do("cat /secret/b , rm /secret/b , ls /secret");
+  EXPECT_NE(r.out.find("cat /secret/b: EACCES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("encrypted_file_refused path=/secret/b"), std::string::npos) << r.out;
+  // A refused file can still be deleted (as Gramine allows).
+  EXPECT_NE(r.out.find("rm ok /secret/b"), std::string::npos) << r.out;
+}
+
+TEST_F(EncryptedMountTest, FileMovedOrCopiedOnTheHostIsRefused) {
+  SignOk(Manifest());
+  ASSERT_NE(Do("write /secret/optout-1 records").out.find("write ok"), std::string::npos);
+  std::filesystem::copy_file(b_.Path("/enc/optout-1"), b_.Path("/enc/optout-2"));
+  std::filesystem::create_directories(b_.Path("/enc/sub"));
+  std::filesystem::rename(b_.Path("/enc/optout-1"), b_.Path("/enc/sub/optout-1"));
+  RunResult r = Do("cat /secret/optout-2 , cat /secret/sub/optout-1");
+  EXPECT_NE(r.out.find("cat /secret/optout-2: EACCES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cat /secret/sub/optout-1: EACCES"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("records"), std::string::npos) << r.out;
+  // Moved back to the path it is bound to, it reads again.
+  std::filesystem::rename(b_.Path("/enc/sub/optout-1"), b_.Path("/enc/optout-1"));
+  r = Do("cat /secret/optout-1");
+  EXPECT_NE(r.out.find("cat ok /secret/optout-1 [records]"), std::string::npos) << r.out;
+}
+
+TEST_F(EncryptedMountTest, WrongKeyIsRefused) {
+  SignOk(Manifest());
+  ASSERT_NE(Do("write /secret/a hello").out.find("write ok"), std::string::npos);
+  SignOk(Manifest("", "0f0e0d0c0b0a09080706050403020100"));
+  RunResult r = Do("cat /secret/a");
+  EXPECT_NE(r.out.find("cat /secret/a: EACCES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("encrypted_file_refused path=/secret/a"), std::string::npos) << r.out;
+  // The mount without key_name uses the key named "default".
+  SignOk(Manifest());
+  r = Do("write /default/d x , cat /default/d");
+  EXPECT_NE(r.out.find("cat ok /default/d [x]"), std::string::npos) << r.out;
+}
+
+TEST_F(EncryptedMountTest, SealedFilesAreReadableOnlyByTheSameEnclaveAndHostSecret) {
+  SignOk(Manifest());
+  RunResult r = Do("write /sealed/s by-mrenclave , write /signer/s by-mrsigner");
+  ASSERT_NE(r.out.find("write ok /sealed/s"), std::string::npos) << r.out;
+  ASSERT_NE(r.out.find("write ok /signer/s"), std::string::npos) << r.out;
+  struct stat st;
+  ASSERT_EQ(stat(Secret().c_str(), &st), 0) << "the sealing secret was not created";
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  r = Do("cat /sealed/s , cat /signer/s");
+  EXPECT_NE(r.out.find("cat ok /sealed/s [by-mrenclave]"), std::string::npos) << r.out;
+
+  // Another enclave (one more manifest line: another MRENCLAVE, the same signer).
+  SignOk(Manifest("loader.env.OTHER = \"enclave\"\n"));
+  r = Do("cat /sealed/s , cat /signer/s");
+  EXPECT_NE(r.out.find("cat /sealed/s: EACCES"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("by-mrenclave"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cat ok /signer/s [by-mrsigner]"), std::string::npos) << r.out;
+
+  // The same enclave on another host (another sealing secret).
+  SignOk(Manifest());
+  r = Do("cat /sealed/s", b_.Path("/../other-host-secret"));
+  EXPECT_NE(r.out.find("cat /sealed/s: EACCES"), std::string::npos) << r.out;
+  r = Do("getkey _sgx_mrenclave");
+  EXPECT_NE(r.out.find("getkey ok _sgx_mrenclave "), std::string::npos) << r.out;
+
+  // A secret that others can read is refused before the app starts.
+  chmod(Secret().c_str(), 0644);
+  r = Do("cat /sealed/s");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("readable or writable by group or others"), std::string::npos) << r.out;
+}
+
+TEST_F(EncryptedMountTest, KeyWrittenByTheAppAtRunTime) {
+  SignOk(Manifest());
+  RunResult r = Do("getkey runtime , write /provisioned/x early");
+  EXPECT_NE(r.out.find("getkey ok runtime \n"), std::string::npos) << r.out;  // not set: empty
+  EXPECT_NE(r.out.find("write /provisioned/x: EACCES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("key 'runtime' is not set"), std::string::npos) << r.out;
+  r =
+      Do("setkey runtime 000102030405060708090a0b0c0d0e0f , write /provisioned/x provisioned ,"
+         " cat /provisioned/x");
+  EXPECT_NE(r.out.find("cat ok /provisioned/x [provisioned]"), std::string::npos) << r.out;
+  r = Do("setkey runtime 100102030405060708090a0b0c0d0e0f , cat /provisioned/x");
+  EXPECT_NE(r.out.find("cat /provisioned/x: EACCES"), std::string::npos) << r.out;
+}
+
+TEST_F(EncryptedMountTest, UnmodifiedProgramsCreateReadWriteAppendTruncateRenameDelete) {
+  SignOk(Manifest());
+  RunResult r =
+      Do("write /secret/a hello , append /secret/a _world , size /secret/a , cat /secret/a ,"
+         " pwrite /secret/a 0 J , cat /secret/a , truncate /secret/a 5 , cat /secret/a ,"
+         " ftruncate /secret/a 2 , size /secret/a , mkdir /secret/d , mv /secret/a /secret/d/b ,"
+         " cat /secret/d/b , ls /secret , ls /secret/d , mv /secret/d/b /out/b , mv /secret/d "
+         "/secret/e");
+  EXPECT_EQ(r.exit_code, 1) << r.out;  // the two refused renames
+  for (const char* want :
+       {"size ok /secret/a 11", "cat ok /secret/a [hello_world]", "cat ok /secret/a [Jello_world]",
+        "cat ok /secret/a [Jello]", "size ok /secret/a 2", "mv ok /secret/a /secret/d/b",
+        "cat ok /secret/d/b [Je]", "ls ok /secret d\n", "ls ok /secret/d b\n",
+        "mv /secret/d/b: EXDEV", "mv /secret/d: EXDEV"}) {
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+  }
+  // The host holds ciphertext, in 4 KiB nodes, under the renamed name only.
+  std::string host = b_.Read("/enc/d/b");
+  EXPECT_EQ(host.size() % 4096, 0u);
+  EXPECT_EQ(host.find("Je"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(b_.Path("/enc/a")));
+  // It persists across runs; deleting removes it from the host.
+  r = Do("cat /secret/d/b , rm /secret/d/b , ls /secret/d");
+  EXPECT_NE(r.out.find("cat ok /secret/d/b [Je]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rm ok /secret/d/b"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(b_.Path("/enc/d/b")));
+}
+
+}  // namespace
+}  // namespace uid2::testing
