@@ -3,7 +3,8 @@
 // (common/src/protected_files/). The on-disk layout is described in format.h.
 //
 //   UID2_ASSIGN_OR_RETURN(auto pf, pf::ProtectedFile::Open(fd, "data/db.sqlite", key,
-//                                                            pf::Mode::kReadWrite, /*create=*/false));
+//                                                            pf::Mode::kReadWrite,
+//                                                            /*create=*/false));
 //   UID2_ASSIGN_OR_RETURN(size_t n, pf->Read(0, buf));
 //   UID2_RETURN_IF_ERROR(pf->Write(4096, more));
 //   UID2_RETURN_IF_ERROR(pf->Close());

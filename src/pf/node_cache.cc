@@ -1,0 +1,76 @@
+// node_cache.cc: a small LRU of node buffers (a linear scan: at most 48 entries).
+#include "pf/node_cache.h"
+
+#include <openssl/crypto.h>
+
+#include <cassert>
+
+namespace uid2::pf {
+
+NodeCache::~NodeCache() { Clear(); }
+
+Node* NodeCache::Find(uint64_t physical) {
+  for (auto& slot : slots_) {
+    if (slot.in_use && slot.node->physical == physical) {
+      slot.node->last_used = ++clock_;
+      return slot.node.get();
+    }
+  }
+  return nullptr;
+}
+
+bool NodeCache::EvictOne() {
+  Slot* victim = nullptr;
+  for (auto& slot : slots_) {
+    if (!slot.in_use || slot.node->dirty) continue;
+    if (!victim || slot.node->last_used < victim->node->last_used) victim = &slot;
+  }
+  if (!victim) return false;
+  Drop(*victim);
+  return true;
+}
+
+Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical) {
+  assert(!full());
+  Slot* free_slot = nullptr;
+  for (auto& slot : slots_) {
+    if (!slot.in_use) {
+      free_slot = &slot;
+      break;
+    }
+  }
+  if (!free_slot) {
+    slots_.push_back(Slot{std::make_unique<Node>(), false});
+    free_slot = &slots_.back();
+  }
+  Node& n = *free_slot->node;
+  n.type = type;
+  n.dirty = false;
+  n.logical = logical;
+  n.physical = physical;
+  n.last_used = ++clock_;
+  n.plain.fill(0);
+  free_slot->in_use = true;
+  used_++;
+  return &n;
+}
+
+void NodeCache::Drop(Slot& slot) {
+  OPENSSL_cleanse(slot.node->plain.data(), slot.node->plain.size());
+  slot.in_use = false;
+  used_--;
+}
+
+void NodeCache::Remove(Node* node) {
+  for (auto& slot : slots_) {
+    if (slot.in_use && slot.node.get() == node) Drop(slot);
+  }
+}
+
+void NodeCache::Clear() {
+  for (auto& slot : slots_) {
+    if (slot.in_use) Drop(slot);
+  }
+}
+
+}  // namespace uid2::pf

@@ -1,0 +1,69 @@
+// node_cache.h: the decrypted data and MHT nodes of one open protected file (Gramine keeps them in
+// an LRU list, lru_cache.c). At most MAX_NODES_IN_CACHE nodes; their buffers are allocated once
+// and reused, so steady-state reading and writing allocate nothing.
+//
+// Invariant kept by ProtectedFile: a dirty node's ancestors are dirty and cached, and dirty nodes
+// are never evicted (the owner flushes instead), so a flush always finds every parent.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "pf/layout.h"
+
+namespace uid2::pf {
+
+struct Node {
+  enum class Type : uint8_t { kMht = 1, kData = 2 };  // FILE_MHT_NODE_TYPE, FILE_DATA_NODE_TYPE
+
+  Type type = Type::kData;
+  bool dirty = false;
+  uint64_t logical = 0;   // data node d or MHT node m
+  uint64_t physical = 0;  // node index in the host file
+  uint64_t last_used = 0;
+  std::array<uint8_t, PF_NODE_SIZE> plain{};   // decrypted
+  std::array<uint8_t, PF_NODE_SIZE> cipher{};  // as stored on the host
+};
+
+class NodeCache {
+ public:
+  explicit NodeCache(size_t capacity) : capacity_(capacity) {}
+  ~NodeCache();  // wipes the plaintext
+
+  // Find returns the cached node at `physical` (marking it most recently used), or nullptr.
+  Node* Find(uint64_t physical);
+  // full: a further Insert needs EvictOne() first.
+  bool full() const { return used_ == capacity_; }
+  // EvictOne drops the least recently used clean node; false when every cached node is dirty.
+  bool EvictOne();
+  // Insert takes a free slot (REQUIRES: !full()), zeroes it and returns it as most recently used.
+  Node* Insert(Node::Type type, uint64_t logical, uint64_t physical);
+  // Remove drops `node` (a node just inserted whose read failed).
+  void Remove(Node* node);
+  // Clear drops every node (wiping their plaintext).
+  void Clear();
+
+  // ForEach calls f(Node&) for each cached node.
+  template <typename F>
+  void ForEach(F&& f) {
+    for (auto& slot : slots_) {
+      if (slot.in_use) f(*slot.node);
+    }
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<Node> node;
+    bool in_use = false;
+  };
+  void Drop(Slot& slot);
+
+  size_t capacity_;
+  size_t used_ = 0;
+  uint64_t clock_ = 0;
+  std::vector<Slot> slots_;
+};
+
+}  // namespace uid2::pf
