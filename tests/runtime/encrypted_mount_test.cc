@@ -65,16 +65,25 @@ TEST_F(EncryptedMountTest, TamperedFileIsRefusedWithEaccesAndLogged) {
   SignOk(Manifest());
   RunResult r = Do("write /secret/a opt-out-list");
   ASSERT_NE(r.out.find("write ok /secret/a"), std::string::npos) << r.out;
-  FlipByte("/enc/a", 5000);  // inside the first data node
+  FlipByte("/enc/a", 1000);  // a small file lives in the metadata node's encrypted part
   r = Do("cat /secret/a");
   EXPECT_NE(r.out.find("cat /secret/a: EACCES"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("opt-out-list"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("encrypted_file_refused path=/secret/a"), std::string::npos) << r.out;
 
-  // The metadata node too.
+  // A data node of a larger file: the read that reaches it fails (opening still works).
+  r = Do("wbench /secret/big 2");
+  ASSERT_NE(r.out.find("wbench ok /secret/big"), std::string::npos) << r.out;
+  FlipByte("/enc/big", 1 << 20);
+  r = Do("size /secret/big , rbench /secret/big");
+  EXPECT_NE(r.out.find("size ok /secret/big 2097152"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rbench /secret/big: EACCES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("encrypted_file_refused path=/secret/big"), std::string::npos) << r.out;
+
+  // The plaintext header too.
   r = Do("write /secret/b list , cat /secret/b");
   ASSERT_NE(r.out.find("cat ok /secret/b [list]"), std::string::npos) << r.out;
-  FlipByte("/enc/b", 100);
+  FlipByte("/enc/b", 20);  // the plaintext header (key id)
   r = Do("cat /secret/b , rm /secret/b , ls /secret");
   EXPECT_NE(r.out.find("cat /secret/b: EACCES"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("encrypted_file_refused path=/secret/b"), std::string::npos) << r.out;
