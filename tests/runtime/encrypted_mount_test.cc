@@ -47,10 +47,14 @@ class EncryptedMountTest : public ::testing::Test {
     RunResult r = b_.Sign(manifest);
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
-  std::string Secret() const { return b_.Path("/../sealing-secret"); }
-  // Do runs `probe do OPS` with this test's sealing secret.
-  RunResult Do(const std::string& ops, const std::string& secret = "") const {
-    return b_.Run("--sealing-secret " + (secret.empty() ? Secret() : secret) + " -- do " + ops);
+  std::string Secret() const { return b_.SealingSecret(); }
+  // Do runs `probe do OPS` (with another host's sealing secret if `secret` is given).
+  RunResult Do(const std::string& ops, const std::string& secret = "") {
+    std::string mine = b_.SealingSecret();
+    if (!secret.empty()) b_.SetSealingSecret(secret);
+    RunResult r = b_.Run("-- do " + ops);
+    b_.SetSealingSecret(mine);
+    return r;
   }
   void FlipByte(const std::string& in_root, size_t offset) {
     std::string data = b_.Read(in_root);
