@@ -61,7 +61,9 @@ class FileState {
   Status Close();
 
  private:
-  Error Fail(Error e) const { return std::move(e).Context(path_); }
+  Error Fail(Error e) const {
+    return std::move(e).Context(path_.empty() ? "protected file" : path_);
+  }
   // Corrupt marks the file unusable (as Gramine's PF_STATUS_CORRUPTED) and returns the error.
   Error Corrupt(std::string what);
   Status CheckUsable() const;
@@ -99,8 +101,7 @@ class FileState {
 };
 
 Error FileState::Corrupt(std::string what) {
-  Error e = Error::VerifyFailed(std::move(what) + " (the protected file was altered or torn)");
-  e.Context(path_);
+  Error e = Fail(Error::VerifyFailed(std::move(what) + " (the file was altered or torn)"));
   broken_ = e;
   return e;
 }
@@ -206,7 +207,9 @@ Status FileState::InitExisting() {
   Status md_ok = ParseMetadataDecrypted(decrypted, &md);
   OPENSSL_cleanse(decrypted.data(), decrypted.size());
   if (!md_ok.ok()) return Fail(std::move(md_ok).error());
-  if (md.file_path != path_) {
+  if (path_.empty()) {
+    path_ = md.file_path;  // no binding requested: take the file's own
+  } else if (md.file_path != path_) {
     return Fail(Error::VerifyFailed("the file is bound to path '" + md.file_path +
                                     "', not to this path (moved or renamed on the host?)"));
   }
@@ -513,7 +516,8 @@ ProtectedFile::~ProtectedFile() {
 
 Result<std::unique_ptr<ProtectedFile>> ProtectedFile::Open(int fd, std::string path, const Key& key,
                                                            Mode mode, bool create) {
-  if (path.empty() || path.size() + 1 > PATH_MAX_SIZE || path.find('\0') != std::string::npos) {
+  if ((create && path.empty()) || path.size() + 1 > PATH_MAX_SIZE ||
+      path.find('\0') != std::string::npos) {
     return Error::Invalid("bound path must be 1..771 bytes without NUL").Context(path);
   }
   if (create && mode != Mode::kReadWrite) {

@@ -38,8 +38,10 @@ class ProtectedFile {
   // Open opens the protected file stored in host file `fd` (not owned; it must stay open until
   // Close or destruction, and be opened O_RDWR for kReadWrite). `path` is the path bound into the
   // metadata (Gramine: the normalised host path of the file, the URI without "file:"); a file
-  // bound to another path is refused. With create=true a new empty protected file is
-  // initialised (and written at once, as Gramine does); fd should be empty or truncated.
+  // bound to another path is refused. An empty `path` with create=false skips that check, as
+  // pf_open with a NULL path (gramine-sgx-pf-crypt decrypt without --verify); path() then gives
+  // the bound one. With create=true a new empty protected file is initialised (and written at
+  // once, as Gramine does); fd should be empty or truncated.
   // Errors: kInvalid (not a protected file, bad version, host size not a multiple of 4096,
   // truncated, path longer than 771 bytes), kVerifyFailed (wrong key, tampered metadata or root
   // node, path mismatch), kIo (the host file cannot be read or written).
