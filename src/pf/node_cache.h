@@ -36,6 +36,7 @@ class NodeCache {
   Node* Find(uint64_t physical);
   // full: a further Insert needs EvictOne() first.
   bool full() const { return used_ == capacity_; }
+  size_t free_slots() const { return capacity_ - used_; }
   // EvictOne drops the least recently used clean node; false when every cached node is dirty.
   bool EvictOne();
   // Insert takes a free slot (REQUIRES: !full()), zeroes it and returns it as most recently used.

@@ -26,6 +26,8 @@ namespace uid2::pf {
 
 // All the GCM operations of the format use an all-zero IV (every key is used once).
 constexpr crypto::GcmIv kZeroIv{};
+// Slots a data node and its MHT ancestors can need (depth 7 covers more than 12 TiB).
+constexpr size_t kChainSlots = 8;
 
 class FileState {
  public:
@@ -77,6 +79,7 @@ class FileState {
   Result<Node*> ReadMhtNode(uint64_t logical_mht);
   Result<Node*> ReadDataNode(uint64_t offset);
   Result<Node*> MakeRoom();
+  Status Reserve(size_t slots);
   Node* MhtNode(uint64_t logical_mht);  // cached (or root) MHT node, nullptr when absent
   void MarkDirty(Node* data_node);
 
@@ -245,6 +248,15 @@ Result<Node*> FileState::MakeRoom() {
   return nullptr;
 }
 
+Status FileState::Reserve(size_t slots) {
+  while (cache_.free_slots() < slots) {
+    if (cache_.EvictOne()) continue;
+    UID2_RETURN_IF_ERROR(InternalFlush());
+    if (!cache_.EvictOne()) return Fail(Error::Internal("node cache holds no clean node"));
+  }
+  return Ok();
+}
+
 Result<Node*> FileState::ReadMhtNode(uint64_t logical_mht) {
   if (Node* n = MhtNode(logical_mht)) return n;
   UID2_ASSIGN_OR_RETURN(Node * parent, ReadMhtNode(ParentMhtNode(logical_mht)));
@@ -306,11 +318,18 @@ Result<Node*> FileState::GetDataNode(uint64_t offset) {
   const uint64_t physical = PhysicalDataNode(logical);
   if (Node* n = cache_.Find(physical)) {
     // Keep the ancestors more recently used than their children, as Gramine bumps them.
+    bool chain = true;
     for (uint64_t m = logical / ATTACHED_DATA_NODES_COUNT; m != 0; m = ParentMhtNode(m)) {
-      cache_.Find(PhysicalMhtNode(m));
+      chain = cache_.Find(PhysicalMhtNode(m)) != nullptr && chain;
     }
-    return n;
+    if (chain) return n;
+    // A clean node whose ancestor was evicted (a dirty node's ancestors are dirty, so cached):
+    // load it again with its chain, which MarkDirty and the flush need cached.
+    cache_.Remove(n);
   }
+  // Free the slots of the whole chain first: making room half way could flush and evict an
+  // ancestor just loaded.
+  UID2_RETURN_IF_ERROR(Reserve(kChainSlots));
   const bool append = (offset - MD_USER_DATA_SIZE) % PF_NODE_SIZE == 0 && offset == md_.file_size;
   if (!append) return ReadDataNode(offset);
   UID2_ASSIGN_OR_RETURN(Node * mht, GetMhtNodeFor(offset));
