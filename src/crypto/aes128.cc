@@ -80,9 +80,10 @@ Status Aes128Gcm::Open(const Aes128Key& key, const GcmIv& iv, ByteSpan ciphertex
 }
 
 Result<Aes128Tag> AesCmac128(const Aes128Key& key, ByteSpan data) {
-  EvpMacPtr mac(EVP_MAC_fetch(nullptr, "CMAC", nullptr));
+  // The fetched algorithm is immutable and shared; fetch it once per process.
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
   if (!mac) return OpenSslFailure("EVP_MAC_fetch(CMAC)");
-  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
+  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac));
   if (!ctx) return OpenSslFailure("EVP_MAC_CTX_new");
   char cipher_name[] = "AES-128-CBC";
   OSSL_PARAM params[] = {

@@ -19,10 +19,11 @@ Node* NodeCache::Find(uint64_t physical) {
   return nullptr;
 }
 
-bool NodeCache::EvictOne() {
+bool NodeCache::EvictOne(const Node* keep) {
   Slot* victim = nullptr;
   for (auto& slot : slots_) {
-    if (!slot.in_use || slot.node->dirty) continue;
+    if (!slot.in_use || slot.node->dirty || slot.node->cached_children != 0) continue;
+    if (slot.node.get() == keep) continue;
     if (!victim || slot.node->last_used < victim->node->last_used) victim = &slot;
   }
   if (!victim) return false;
@@ -30,7 +31,7 @@ bool NodeCache::EvictOne() {
   return true;
 }
 
-Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical) {
+Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical, Node* parent) {
   assert(!full());
   Slot* free_slot = nullptr;
   for (auto& slot : slots_) {
@@ -49,14 +50,18 @@ Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical) {
   n.logical = logical;
   n.physical = physical;
   n.last_used = ++clock_;
-  n.plain.fill(0);
+  n.parent = parent;
+  n.cached_children = 0;
+  parent->cached_children++;
   free_slot->in_use = true;
   used_++;
   return &n;
 }
 
+// Drop frees a slot without wiping it: the next Insert overwrites the plaintext, and Clear (at
+// close) wipes every buffer.
 void NodeCache::Drop(Slot& slot) {
-  OPENSSL_cleanse(slot.node->plain.data(), slot.node->plain.size());
+  slot.node->parent->cached_children--;
   slot.in_use = false;
   used_--;
 }
@@ -70,6 +75,7 @@ void NodeCache::Remove(Node* node) {
 void NodeCache::Clear() {
   for (auto& slot : slots_) {
     if (slot.in_use) Drop(slot);
+    OPENSSL_cleanse(slot.node->plain.data(), slot.node->plain.size());
   }
 }
 

@@ -2,8 +2,9 @@
 // an LRU list, lru_cache.c). At most MAX_NODES_IN_CACHE nodes; their buffers are allocated once
 // and reused, so steady-state reading and writing allocate nothing.
 //
-// Invariant kept by ProtectedFile: a dirty node's ancestors are dirty and cached, and dirty nodes
-// are never evicted (the owner flushes instead), so a flush always finds every parent.
+// Invariants: a cached node's parent is cached (or is the root, which lives outside the cache):
+// only nodes without cached children are evicted. Dirty nodes are never evicted (the owner
+// flushes instead), and a dirty node's ancestors are dirty, so a flush finds every parent.
 #pragma once
 
 #include <array>
@@ -23,6 +24,8 @@ struct Node {
   uint64_t logical = 0;   // data node d or MHT node m
   uint64_t physical = 0;  // node index in the host file
   uint64_t last_used = 0;
+  Node* parent = nullptr;                      // the MHT node holding this node's key and MAC
+  uint32_t cached_children = 0;                // cached nodes whose parent this is
   std::array<uint8_t, PF_NODE_SIZE> plain{};   // decrypted
   std::array<uint8_t, PF_NODE_SIZE> cipher{};  // as stored on the host
 };
@@ -30,20 +33,27 @@ struct Node {
 class NodeCache {
  public:
   explicit NodeCache(size_t capacity) : capacity_(capacity) {}
-  ~NodeCache();  // wipes the plaintext
+  ~NodeCache();  // Clear()
 
   // Find returns the cached node at `physical` (marking it most recently used), or nullptr.
   Node* Find(uint64_t physical);
+  // TouchAncestors marks `node`'s parents, up to the root, as more recently used than `node`
+  // (as Gramine bumps them), so a writer moving forward keeps its MHT nodes.
+  void TouchAncestors(const Node* node) {
+    for (Node* p = node->parent; p != nullptr; p = p->parent) p->last_used = ++clock_;
+  }
   // full: a further Insert needs EvictOne() first.
   bool full() const { return used_ == capacity_; }
-  size_t free_slots() const { return capacity_ - used_; }
-  // EvictOne drops the least recently used clean node; false when every cached node is dirty.
-  bool EvictOne();
-  // Insert takes a free slot (REQUIRES: !full()), zeroes it and returns it as most recently used.
-  Node* Insert(Node::Type type, uint64_t logical, uint64_t physical);
+  // EvictOne drops the least recently used clean node that has no cached children, other than
+  // `keep`; false when there is none.
+  bool EvictOne(const Node* keep);
+  // Insert takes a free slot (REQUIRES: !full()) and returns it as most recently used. Its
+  // buffers hold stale bytes: the caller fills `plain` (zeros or a decryption).
+  // REQUIRES: `parent` is cached or the root.
+  Node* Insert(Node::Type type, uint64_t logical, uint64_t physical, Node* parent);
   // Remove drops `node` (a node just inserted whose read failed).
   void Remove(Node* node);
-  // Clear drops every node (wiping their plaintext).
+  // Clear drops every node and wipes every buffer's plaintext.
   void Clear();
 
   // ForEach calls f(Node&) for each cached node.

@@ -26,8 +26,6 @@ namespace uid2::pf {
 
 // All the GCM operations of the format use an all-zero IV (every key is used once).
 constexpr crypto::GcmIv kZeroIv{};
-// Slots a data node and its MHT ancestors can need (depth 7 covers more than 12 TiB).
-constexpr size_t kChainSlots = 8;
 
 class FileState {
  public:
@@ -78,8 +76,7 @@ class FileState {
   Result<Node*> GetMhtNodeFor(uint64_t offset);
   Result<Node*> ReadMhtNode(uint64_t logical_mht);
   Result<Node*> ReadDataNode(uint64_t offset);
-  Result<Node*> MakeRoom();
-  Status Reserve(size_t slots);
+  Status MakeRoom(const Node* keep);
   Node* MhtNode(uint64_t logical_mht);  // cached (or root) MHT node, nullptr when absent
   void MarkDirty(Node* data_node);
 
@@ -238,22 +235,13 @@ Node* FileState::MhtNode(uint64_t logical_mht) {
   return cache_.Find(PhysicalMhtNode(logical_mht));
 }
 
-// MakeRoom frees a cache slot: a clean node goes first; when all are dirty the whole file is
-// flushed (as ipf_get_data_node does past MAX_NODES_IN_CACHE) so that they become clean.
-Result<Node*> FileState::MakeRoom() {
-  if (!cache_.full()) return nullptr;
-  if (cache_.EvictOne()) return nullptr;
+// MakeRoom frees a cache slot (never `keep`, the parent about to get a child): a clean node goes
+// first; when none can go the whole file is flushed (as ipf_get_data_node does past
+// MAX_NODES_IN_CACHE) so that the nodes become clean.
+Status FileState::MakeRoom(const Node* keep) {
+  if (!cache_.full() || cache_.EvictOne(keep)) return Ok();
   UID2_RETURN_IF_ERROR(InternalFlush());
-  if (!cache_.EvictOne()) return Fail(Error::Internal("node cache holds no clean node"));
-  return nullptr;
-}
-
-Status FileState::Reserve(size_t slots) {
-  while (cache_.free_slots() < slots) {
-    if (cache_.EvictOne()) continue;
-    UID2_RETURN_IF_ERROR(InternalFlush());
-    if (!cache_.EvictOne()) return Fail(Error::Internal("node cache holds no clean node"));
-  }
+  if (!cache_.EvictOne(keep)) return Fail(Error::Internal("node cache holds no evictable node"));
   return Ok();
 }
 
@@ -262,8 +250,8 @@ Result<Node*> FileState::ReadMhtNode(uint64_t logical_mht) {
   UID2_ASSIGN_OR_RETURN(Node * parent, ReadMhtNode(ParentMhtNode(logical_mht)));
   const CryptoData entry = GetCryptoData(parent->plain, MhtSlot(logical_mht));
   const uint64_t physical = PhysicalMhtNode(logical_mht);
-  UID2_RETURN_IF_ERROR(MakeRoom());
-  Node* n = cache_.Insert(Node::Type::kMht, logical_mht, physical);
+  UID2_RETURN_IF_ERROR(MakeRoom(parent));
+  Node* n = cache_.Insert(Node::Type::kMht, logical_mht, physical, parent);
   Status read = ReadHostNode(physical, n->cipher);
   if (read.ok() && !gcm_.Open(entry.key, kZeroIv, n->cipher, n->plain, entry.mac).ok()) {
     read = Corrupt("MHT node " + std::to_string(logical_mht) + " (node " +
@@ -287,9 +275,10 @@ Result<Node*> FileState::GetMhtNodeFor(uint64_t offset) {
   if (!append) return ReadMhtNode(logical_mht);
   if (Node* n = MhtNode(logical_mht)) return n;
   UID2_ASSIGN_OR_RETURN(Node * parent, ReadMhtNode(ParentMhtNode(logical_mht)));
-  (void)parent;  // loaded (and so cached) for the flush that will fill its slot
-  UID2_RETURN_IF_ERROR(MakeRoom());
-  return cache_.Insert(Node::Type::kMht, logical_mht, PhysicalMhtNode(logical_mht));
+  UID2_RETURN_IF_ERROR(MakeRoom(parent));
+  Node* n = cache_.Insert(Node::Type::kMht, logical_mht, PhysicalMhtNode(logical_mht), parent);
+  n->plain.fill(0);  // a new MHT node: no children yet
+  return n;
 }
 
 Result<Node*> FileState::ReadDataNode(uint64_t offset) {
@@ -297,8 +286,8 @@ Result<Node*> FileState::ReadDataNode(uint64_t offset) {
   const uint64_t physical = PhysicalDataNode(logical);
   UID2_ASSIGN_OR_RETURN(Node * mht, GetMhtNodeFor(offset));
   const CryptoData entry = GetCryptoData(mht->plain, DataSlot(logical));
-  UID2_RETURN_IF_ERROR(MakeRoom());
-  Node* n = cache_.Insert(Node::Type::kData, logical, physical);
+  UID2_RETURN_IF_ERROR(MakeRoom(mht));
+  Node* n = cache_.Insert(Node::Type::kData, logical, physical, mht);
   Status read = ReadHostNode(physical, n->cipher);
   if (read.ok() && !gcm_.Open(entry.key, kZeroIv, n->cipher, n->plain, entry.mac).ok()) {
     read = Corrupt("data node " + std::to_string(logical) + " (node " + std::to_string(physical) +
@@ -316,35 +305,26 @@ Result<Node*> FileState::ReadDataNode(uint64_t offset) {
 Result<Node*> FileState::GetDataNode(uint64_t offset) {
   const uint64_t logical = LogicalDataNode(offset);
   const uint64_t physical = PhysicalDataNode(logical);
-  if (Node* n = cache_.Find(physical)) {
-    // Keep the ancestors more recently used than their children, as Gramine bumps them.
-    bool chain = true;
-    for (uint64_t m = logical / ATTACHED_DATA_NODES_COUNT; m != 0; m = ParentMhtNode(m)) {
-      chain = cache_.Find(PhysicalMhtNode(m)) != nullptr && chain;
+  Node* n = cache_.Find(physical);
+  if (!n) {
+    const bool append = (offset - MD_USER_DATA_SIZE) % PF_NODE_SIZE == 0 && offset == md_.file_size;
+    if (append) {
+      UID2_ASSIGN_OR_RETURN(Node * mht, GetMhtNodeFor(offset));
+      UID2_RETURN_IF_ERROR(MakeRoom(mht));
+      n = cache_.Insert(Node::Type::kData, logical, physical, mht);
+      n->plain.fill(0);  // a new data node reads as zeros past what is written
+    } else {
+      UID2_ASSIGN_OR_RETURN(n, ReadDataNode(offset));
     }
-    if (chain) return n;
-    // A clean node whose ancestor was evicted (a dirty node's ancestors are dirty, so cached):
-    // load it again with its chain, which MarkDirty and the flush need cached.
-    cache_.Remove(n);
   }
-  // Free the slots of the whole chain first: making room half way could flush and evict an
-  // ancestor just loaded.
-  UID2_RETURN_IF_ERROR(Reserve(kChainSlots));
-  const bool append = (offset - MD_USER_DATA_SIZE) % PF_NODE_SIZE == 0 && offset == md_.file_size;
-  if (!append) return ReadDataNode(offset);
-  UID2_ASSIGN_OR_RETURN(Node * mht, GetMhtNodeFor(offset));
-  (void)mht;
-  UID2_RETURN_IF_ERROR(MakeRoom());
-  return cache_.Insert(Node::Type::kData, logical, physical);
+  cache_.TouchAncestors(n);
+  return n;
 }
 
 void FileState::MarkDirty(Node* data_node) {
   if (data_node->dirty) return;
   data_node->dirty = true;
-  for (uint64_t m = data_node->logical / ATTACHED_DATA_NODES_COUNT; m != 0; m = ParentMhtNode(m)) {
-    MhtNode(m)->dirty = true;  // cached: it was just walked to reach data_node
-  }
-  root_.dirty = true;
+  for (Node* n = data_node->parent; n != nullptr; n = n->parent) n->dirty = true;  // up to root_
   need_writing_ = true;
 }
 
@@ -452,8 +432,7 @@ Status FileState::EncryptDirtyNodes() {
     CryptoData entry;
     crypto::RandomFill(entry.key);
     status = gcm_.Seal(entry.key, kZeroIv, n.plain, n.cipher, &entry.mac);
-    PutCryptoData(MhtNode(n.logical / ATTACHED_DATA_NODES_COUNT)->plain, DataSlot(n.logical),
-                  entry);
+    PutCryptoData(n.parent->plain, DataSlot(n.logical), entry);
   });
   UID2_RETURN_IF_ERROR(status);
   std::sort(mht_nodes.begin(), mht_nodes.end(),
@@ -462,7 +441,7 @@ Status FileState::EncryptDirtyNodes() {
     CryptoData entry;
     crypto::RandomFill(entry.key);
     UID2_RETURN_IF_ERROR(gcm_.Seal(entry.key, kZeroIv, n->plain, n->cipher, &entry.mac));
-    PutCryptoData(MhtNode(ParentMhtNode(n->logical))->plain, MhtSlot(n->logical), entry);
+    PutCryptoData(n->parent->plain, MhtSlot(n->logical), entry);
   }
   crypto::RandomFill(md_.root_mht_node_key);
   return gcm_.Seal(md_.root_mht_node_key, kZeroIv, root_.plain, root_.cipher,

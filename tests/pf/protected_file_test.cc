@@ -123,6 +123,39 @@ TEST(ProtectedFile, RandomAccessMatchesPlainModel) {
   EXPECT_TRUE(*back == model);
 }
 
+// Scattered writes over three MHT levels make the cache evict MHT nodes whose descendants are
+// still cached; a dirty node must still find every ancestor (regression: the flush and the
+// dirty marking once walked into an evicted parent).
+TEST(ProtectedFile, ScatteredWritesAcrossThreeMhtLevels) {
+  TempDir dir;
+  const std::string host = dir.File("deep");
+  const uint64_t size = 3072 + 140 * kMhtSpan;  // MHT nodes 0..139: parents 0, 1..4
+  Bytes model(size, 0);
+  {
+    Fd fd(host, O_RDWR | O_CREAT | O_TRUNC);
+    auto pf = ProtectedFile::Open(fd.get(), "deep", TestKey(), Mode::kReadWrite, true);
+    ASSERT_TRUE(pf.ok());
+    ASSERT_TRUE((*pf)->SetSize(size).ok());
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 600; i++) {
+      const uint64_t offset = rng() % (size - 64);
+      Bytes data = Pattern(1 + rng() % 64, static_cast<uint32_t>(i));
+      ASSERT_TRUE((*pf)->Write(offset, data).ok()) << i;
+      std::copy(data.begin(), data.end(), model.begin() + static_cast<ptrdiff_t>(offset));
+      Bytes back(data.size());
+      const uint64_t probe = rng() % (size - 64);
+      ASSERT_TRUE((*pf)->Read(probe, back).ok());
+      ASSERT_TRUE(
+          std::equal(back.begin(), back.end(), model.begin() + static_cast<ptrdiff_t>(probe)))
+          << i;
+    }
+    ASSERT_TRUE((*pf)->Close().ok());
+  }
+  auto back = DecryptFrom(host, "deep");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_TRUE(*back == model);
+}
+
 TEST(ProtectedFile, TruncateThenExtendReadsZeros) {
   TempDir dir;
   const std::string host = dir.File("t");

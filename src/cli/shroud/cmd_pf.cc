@@ -16,7 +16,7 @@
 #include "common/json.h"
 #include "common/progress.h"
 #include "crypto/random.h"
-#include "pf/protected_file.h"
+#include "pf/convert.h"
 
 namespace {
 
@@ -26,8 +26,6 @@ using uid2::Result;
 using uid2::Status;
 namespace cli = uid2::cli;
 namespace pf = uid2::pf;
-
-constexpr size_t kChunk = 1 << 20;
 
 struct Options {
   std::string wrap_key;
@@ -122,33 +120,17 @@ Status EncryptFile(const std::string& in, const std::string& out, const std::str
   if (::fstat(input.get(), &st) != 0) return Error::Errno("stat " + in, errno);
   UID2_ASSIGN_OR_RETURN(auto tmp, TempBeside(out));
   Fd output(tmp.second);
-  auto cleanup = [&](Error e) {
-    ::unlink(tmp.first.c_str());
-    return e;
-  };
-  auto opened = pf::ProtectedFile::Open(output.get(), bound, key, pf::Mode::kReadWrite, true);
-  if (!opened.ok()) return cleanup(std::move(opened).error());
-  std::unique_ptr<pf::ProtectedFile> file = std::move(*opened);
   uid2::Progress progress("encrypting " + in, static_cast<uint64_t>(st.st_size),
                           uid2::Progress::Unit::kBytes, cli::CurrentGlobals().quiet);
-  std::vector<uint8_t> chunk(kChunk);
-  uint64_t offset = 0;
-  while (true) {
-    ssize_t n = ::read(input.get(), chunk.data(), chunk.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return cleanup(Error::Errno("reading " + in, errno));
-    if (n == 0) break;
-    Status w = file->Write(offset, std::span<const uint8_t>(chunk.data(), static_cast<size_t>(n)));
-    if (!w.ok()) return cleanup(std::move(w).error());
-    offset += static_cast<uint64_t>(n);
-    progress.Advance(static_cast<uint64_t>(n));
+  auto size = pf::EncryptFd(input.get(), output.get(), bound, key,
+                            [&](uint64_t n) { progress.Advance(n); });
+  Status done = size.ok() ? Finish(tmp.first, output.get(), out) : Status(size.error());
+  if (!done.ok()) {
+    ::unlink(tmp.first.c_str());
+    return std::move(done).error().Context(in);
   }
-  Status closed = file->Close();
-  if (!closed.ok()) return cleanup(std::move(closed).error());
   progress.Finish();
-  Status done = Finish(tmp.first, output.get(), out);
-  if (!done.ok()) return cleanup(std::move(done).error());
-  *result = {in, out, bound, offset};
+  *result = {in, out, bound, *size};
   return uid2::Ok();
 }
 
@@ -156,36 +138,23 @@ Status DecryptFile(const std::string& in, const std::string& out, const std::str
                    const pf::Key& key, FileResult* result) {
   Fd input(::open(in.c_str(), O_RDONLY));
   if (input.get() < 0) return Error::Errno("opening " + in, errno);
-  auto opened = pf::ProtectedFile::Open(input.get(), bound, key, pf::Mode::kRead, false);
-  if (!opened.ok()) return std::move(opened).error().Context(in);
-  std::unique_ptr<pf::ProtectedFile> file = std::move(*opened);
   UID2_ASSIGN_OR_RETURN(auto tmp, TempBeside(out));
   Fd output(tmp.second);
-  auto cleanup = [&](Error e) {
+  std::unique_ptr<uid2::Progress> progress;
+  auto decrypted = pf::DecryptFd(
+      input.get(), output.get(), bound, key,
+      [&](uint64_t size) {
+        progress = std::make_unique<uid2::Progress>(
+            "decrypting " + in, size, uid2::Progress::Unit::kBytes, cli::CurrentGlobals().quiet);
+      },
+      [&](uint64_t n) { progress->Advance(n); });
+  Status done = decrypted.ok() ? Finish(tmp.first, output.get(), out) : Status(decrypted.error());
+  if (!done.ok()) {
     ::unlink(tmp.first.c_str());
-    return e;
-  };
-  uid2::Progress progress("decrypting " + in, file->size(), uid2::Progress::Unit::kBytes,
-                          cli::CurrentGlobals().quiet);
-  std::vector<uint8_t> chunk(kChunk);
-  uint64_t offset = 0;
-  while (offset < file->size()) {
-    auto n = file->Read(offset, chunk);
-    if (!n.ok()) return cleanup(std::move(n).error().Context(in));
-    size_t written = 0;
-    while (written < *n) {
-      ssize_t w = ::write(output.get(), chunk.data() + written, *n - written);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return cleanup(Error::Errno("writing " + out, errno));
-      written += static_cast<size_t>(w);
-    }
-    offset += *n;
-    progress.Advance(*n);
+    return std::move(done).error().Context(in);
   }
-  progress.Finish();
-  Status done = Finish(tmp.first, output.get(), out);
-  if (!done.ok()) return cleanup(std::move(done).error());
-  *result = {in, out, file->path(), offset};
+  if (progress) progress->Finish();
+  *result = {in, out, decrypted->bound_path, decrypted->size};
   return uid2::Ok();
 }
 
