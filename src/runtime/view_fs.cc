@@ -548,6 +548,26 @@ std::string TraceSnippet(const std::map<std::string, bool>& outside) {
       "";
   out += "sgx.trusted_files = [\n" + trusted + "]\n";
   out += "sgx.allowed_files = [\n" + allowed + "]\n";
+  // Written files stay in the host's hands (readable, changeable): propose sealing their
+  // directories instead, as encrypted mounts (the app sees the same paths).
+  std::set<std::string> dirs;
+  for (const auto& [path, written] : outside) {
+    size_t slash = path.rfind('/');
+    if (written && slash != std::string::npos && slash > 0) dirs.insert(path.substr(0, slash));
+  }
+  if (!dirs.empty()) {
+    out +=
+        "# Allowed files are plaintext the host can read and change. To keep what the app writes\n"
+        "# confidential and authenticated, mount these directories encrypted instead (sealed to\n"
+        "# this enclave; see docs/runtime.md \"Encrypted mounts\") and drop them from\n"
+        "# sgx.allowed_files:\n"
+        "# fs.mounts = [\n";
+    for (const std::string& d : dirs) {
+      out += "#   { type = \"encrypted\", path = " + JsonQuote(d) +
+             ", uri = " + JsonQuote("file:" + d) + ", key_name = \"_sgx_mrenclave\" },\n";
+    }
+    out += "# ]\n";
+  }
   return out;
 }
 

@@ -105,10 +105,12 @@ TEST_F(EncryptedMountTest, FileMovedOrCopiedOnTheHostIsRefused) {
   EXPECT_NE(r.out.find("cat /secret/optout-2: EACCES"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cat /secret/sub/optout-1: EACCES"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("records"), std::string::npos) << r.out;
-  // Moved back to the path it is bound to, it reads again.
+  // Moved back to the path it is bound to, it reads again; a symbolic link to it does not.
   std::filesystem::rename(b_.Path("/enc/sub/optout-1"), b_.Path("/enc/optout-1"));
-  r = Do("cat /secret/optout-1");
+  std::filesystem::create_symlink("optout-1", b_.Path("/enc/link"));
+  r = Do("cat /secret/optout-1 , cat /secret/link");
   EXPECT_NE(r.out.find("cat ok /secret/optout-1 [records]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cat /secret/link: EACCES"), std::string::npos) << r.out;
 }
 
 TEST_F(EncryptedMountTest, WrongKeyIsRefused) {
@@ -187,6 +189,10 @@ TEST_F(EncryptedMountTest, UnmodifiedProgramsCreateReadWriteAppendTruncateRename
         "mv /secret/d/b: EXDEV", "mv /secret/d: EXDEV"}) {
     EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
   }
+  r = Do(
+      "write /secret/m 0123456789 , mmapwrite /secret/m 2 ab , mmapcat /secret/m , cat /secret/m");
+  EXPECT_NE(r.out.find("mmapcat ok /secret/m [01ab456789]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cat ok /secret/m [01ab456789]"), std::string::npos) << r.out;
   // The host holds ciphertext, in 4 KiB nodes, under the renamed name only.
   std::string host = b_.Read("/enc/d/b");
   EXPECT_EQ(host.size() % 4096, 0u);

@@ -278,6 +278,12 @@ TEST_F(RunTest, TraceModeWritesAManifestSnippet) {
   EXPECT_NE(ss2.str().find("sgx.allowed_files = [\n  \"file:/data/made.txt\",\n]"),
             std::string::npos)
       << ss2.str();
+  // ... with the sealed alternative for the written file's directory.
+  EXPECT_NE(ss2.str().find("#   { type = \"encrypted\", path = \"/data\", uri = \"file:/data\", "
+                           "key_name = \"_sgx_mrenclave\" },"),
+            std::string::npos)
+      << ss2.str();
+  EXPECT_EQ(ss.str().find("encrypted"), std::string::npos) << ss.str();  // nothing written
 }
 
 TEST_F(RunTest, RunsABundleTar) {

@@ -472,6 +472,46 @@ static int DoOp(int argc, char** argv) {
     printf("\n");
     return 0;
   }
+  if (strcmp(op, "mmapcat") == 0 && argc == 2) {
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    void* p = MAP_FAILED;
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+      p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    if (p == MAP_FAILED) {
+      printf("mmapcat %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("mmapcat ok %s [", path);
+    fwrite(p, 1, (size_t)st.st_size, stdout);
+    printf("]\n");
+    munmap(p, (size_t)st.st_size);
+    close(fd);
+    return 0;
+  }
+  if (strcmp(op, "mmapwrite") == 0 && argc == 4) {
+    int fd = open(path, O_RDWR);
+    struct stat st;
+    char* p = MAP_FAILED;
+    size_t off = (size_t)atol(argv[2]), len = strlen(argv[3]);
+    if (fd >= 0 && fstat(fd, &st) == 0 && off + len <= (size_t)st.st_size) {
+      p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    if (p == MAP_FAILED) {
+      printf("mmapwrite %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    memcpy(p + off, argv[3], len);
+    int rc = msync(p, (size_t)st.st_size, MS_SYNC);
+    munmap(p, (size_t)st.st_size);
+    if (rc != 0 || close(fd) != 0) {
+      printf("mmapwrite %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("mmapwrite ok %s\n", path);
+    return 0;
+  }
   if (strcmp(op, "wbench") == 0 && argc == 3) {
     long mib = atol(argv[2]);
     char* block = malloc(1 << 20);
