@@ -25,6 +25,7 @@ std::string Manifest(const std::string& extra = "", const std::string& key_k = k
          "  { type = \"encrypted\", path = \"/provisioned\", uri = \"file:/prov\","
          " key_name = \"runtime\" },\n"
          "  { type = \"encrypted\", path = \"/default\", uri = \"file:/def\" },\n"
+         "  { type = \"encrypted\", path = \"/rel\", uri = \"file:relative\", key_name = \"k\" },\n"
          "]\n"
          "fs.insecure__keys.k = \"" +
          key_k +
@@ -203,6 +204,46 @@ TEST_F(EncryptedMountTest, UnmodifiedProgramsCreateReadWriteAppendTruncateRename
   EXPECT_NE(r.out.find("cat ok /secret/d/b [Je]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("rm ok /secret/d/b"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(b_.Path("/enc/d/b")));
+}
+
+// The files are Gramine's protected files, bound to the mount's URI path: `shroud pf` (as
+// gramine-sgx-pf-crypt) prepares files the app reads, and reads the files the app writes.
+TEST_F(EncryptedMountTest, FilesAreGraminesProtectedFilesBoundToTheUriPath) {
+  SignOk(Manifest());
+  std::string key = b_.Path("/../wrap-key");
+  std::string raw;
+  for (size_t i = 0; i < 32; i += 2)
+    raw += static_cast<char>(std::stoi(std::string(kKeyK + i, 2), nullptr, 16));
+  std::ofstream(key, std::ios::binary) << raw;
+  std::string plain = b_.Path("/../plain.txt");
+  std::ofstream(plain) << "prepared on the host";
+  std::filesystem::create_directories(b_.Path("/enc"));
+  std::filesystem::create_directories(b_.Path("/relative"));
+  ASSERT_EQ(RunCommand("shroud pf encrypt -w " + key + " -i " + plain + " -o " +
+                       b_.Path("/enc/prepared") + " --path /enc/prepared")
+                .exit_code,
+            0);
+  // gramine-sgx-pf-crypt's default: the output path as given, here relative to the bundle root.
+  ASSERT_EQ(RunCommand("cd " + b_.root() + " && " + BinDir() + "/shroud pf encrypt -w " + key +
+                       " -i " + plain + " -o relative/prepared")
+                .exit_code,
+            0);
+  RunResult r = Do("cat /secret/prepared , cat /rel/prepared , write /secret/out written-inside");
+  EXPECT_NE(r.out.find("cat ok /secret/prepared [prepared on the host]"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("cat ok /rel/prepared [prepared on the host]"), std::string::npos) << r.out;
+  std::string out = b_.Path("/../out.txt");
+  RunResult d = RunCommand("shroud pf decrypt -w " + key + " -i " + b_.Path("/enc/out") + " -o " +
+                           out + " --path /enc/out");
+  ASSERT_EQ(d.exit_code, 0) << d.out;
+  EXPECT_EQ(b_.Read("/../out.txt"), "written-inside");
+  // Bound to another path (the view path instead of the URI path), it is refused.
+  ASSERT_EQ(RunCommand("shroud pf encrypt -w " + key + " -i " + plain + " -o " +
+                       b_.Path("/enc/wrong") + " --path /secret/wrong")
+                .exit_code,
+            0);
+  r = Do("cat /secret/wrong");
+  EXPECT_NE(r.out.find("cat /secret/wrong: EACCES"), std::string::npos) << r.out;
 }
 
 }  // namespace
