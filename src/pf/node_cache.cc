@@ -50,6 +50,7 @@ Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical, No
   n.logical = logical;
   n.physical = physical;
   n.last_used = ++clock_;
+  n.fresh = false;
   n.parent = parent;
   n.cached_children = 0;
   parent->cached_children++;

@@ -24,6 +24,7 @@ struct Node {
   uint64_t logical = 0;   // data node d or MHT node m
   uint64_t physical = 0;  // node index in the host file
   uint64_t last_used = 0;
+  bool fresh = false;  // appended; its plaintext is zeroed around the first write
   Node* parent = nullptr;                      // the MHT node holding this node's key and MAC
   uint32_t cached_children = 0;                // cached nodes whose parent this is
   std::array<uint8_t, PF_NODE_SIZE> plain{};   // decrypted

@@ -312,7 +312,7 @@ Result<Node*> FileState::GetDataNode(uint64_t offset) {
       UID2_ASSIGN_OR_RETURN(Node * mht, GetMhtNodeFor(offset));
       UID2_RETURN_IF_ERROR(MakeRoom(mht));
       n = cache_.Insert(Node::Type::kData, logical, physical, mht);
-      n->plain.fill(0);  // a new data node reads as zeros past what is written
+      n->fresh = true;  // zeroed around the first write (Write), which comes next
     } else {
       UID2_ASSIGN_OR_RETURN(n, ReadDataNode(offset));
     }
@@ -374,6 +374,11 @@ Status FileState::Write(uint64_t offset, const uint8_t* data, size_t len) {
     UID2_ASSIGN_OR_RETURN(Node * node, GetDataNode(pos));
     const size_t in_node = static_cast<size_t>((pos - MD_USER_DATA_SIZE) % PF_NODE_SIZE);
     const size_t n = std::min(len - done, PF_NODE_SIZE - in_node);
+    if (node->fresh) {  // a new node reads as zeros outside what is written
+      std::memset(node->plain.data(), 0, in_node);
+      std::memset(node->plain.data() + in_node + n, 0, PF_NODE_SIZE - in_node - n);
+      node->fresh = false;
+    }
     if (data) {
       std::memcpy(node->plain.data() + in_node, data + done, n);
     } else {
