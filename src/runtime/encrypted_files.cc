@@ -38,13 +38,18 @@ EncryptedFiles::~EncryptedFiles() {
   nodes_.clear();
 }
 
-int EncryptedFiles::Refused(const std::string& view_path, const Location& loc, const Error& e) {
+int EncryptedFiles::Refused(const std::string& view_path, const std::string& host,
+                            const std::string& pf_path, const Error& e) {
   std::lock_guard<std::mutex> lock(log_mu_);
-  if (logged_.insert(loc.host + "\n" + e.message()).second) {
+  if (logged_.insert(host + "\n" + e.message()).second) {
     log::Warn("encrypted_file_refused",
-              {{"path", view_path}, {"uri", "file:" + loc.pf_path}, {"reason", e.message()}});
+              {{"path", view_path}, {"uri", "file:" + pf_path}, {"reason", e.message()}});
   }
   return ErrnoOf(e);
+}
+
+int EncryptedFiles::Refused(const Node& node, const Error& e) {
+  return Refused(node.view_path, node.host, node.pf_path, e);
 }
 
 int EncryptedFiles::KeyFor(const std::string& view_path, const Location& loc, pf::Key* key) {
@@ -55,7 +60,7 @@ int EncryptedFiles::KeyFor(const std::string& view_path, const Location& loc, pf
                               "' is not set: write its 16 bytes to /dev/attestation/keys/" +
                               loc.key_name + " first"
                         : "key '" + loc.key_name + "' is not available";
-  Refused(view_path, loc, Error::VerifyFailed(why));
+  Refused(view_path, loc.host, loc.pf_path, Error::VerifyFailed(why));
   return -EACCES;
 }
 
@@ -81,7 +86,7 @@ int EncryptedFiles::OpenLocked(const std::string& view_path, const Location& loc
       pf::ProtectedFile::Open(fd, loc.pf_path, key, pf::Mode::kReadWrite, fresh);
   if (!pf.ok()) {
     close(fd);
-    return Refused(view_path, loc, pf.error());
+    return Refused(view_path, loc.host, loc.pf_path, pf.error());
   }
   auto node = std::make_shared<Node>();
   node->host = loc.host;
@@ -106,7 +111,7 @@ int EncryptedFiles::Open(const std::string& view_path, const Location& loc, bool
     std::lock_guard<std::mutex> nlock(node->mu);
     Status s = node->pf->SetSize(0);
     if (!s.ok()) {
-      Refused(view_path, loc, s.error());
+      Refused(view_path, loc.host, loc.pf_path, s.error());
       if (--node->refs == 0) {
         CloseNode(*node);
         nodes_.erase(loc.host);
@@ -150,10 +155,7 @@ int EncryptedFiles::Read(Node& node, std::span<uint8_t> out, uint64_t offset) {
   std::lock_guard<std::mutex> lock(node.mu);
   Result<size_t> n = node.pf->Read(offset, out);
   if (!n.ok()) {
-    Location loc;
-    loc.host = node.host;
-    loc.pf_path = node.pf_path;
-    return Refused(node.view_path, loc, n.error());
+    return Refused(node, n.error());
   }
   return static_cast<int>(*n);
 }
@@ -162,10 +164,7 @@ int EncryptedFiles::Write(Node& node, std::span<const uint8_t> data, uint64_t of
   std::lock_guard<std::mutex> lock(node.mu);
   Status s = node.pf->Write(offset, data);
   if (!s.ok()) {
-    Location loc;
-    loc.host = node.host;
-    loc.pf_path = node.pf_path;
-    return Refused(node.view_path, loc, s.error());
+    return Refused(node, s.error());
   }
   node.size = node.pf->size();
   return static_cast<int>(data.size());
@@ -175,10 +174,7 @@ int EncryptedFiles::Truncate(Node& node, uint64_t size) {
   std::lock_guard<std::mutex> lock(node.mu);
   Status s = node.pf->SetSize(size);
   if (!s.ok()) {
-    Location loc;
-    loc.host = node.host;
-    loc.pf_path = node.pf_path;
-    return Refused(node.view_path, loc, s.error());
+    return Refused(node, s.error());
   }
   node.size = node.pf->size();
   return 0;
@@ -188,10 +184,7 @@ int EncryptedFiles::Flush(Node& node) {
   std::lock_guard<std::mutex> lock(node.mu);
   Status s = node.pf->Flush();
   if (!s.ok()) {
-    Location loc;
-    loc.host = node.host;
-    loc.pf_path = node.pf_path;
-    return Refused(node.view_path, loc, s.error());
+    return Refused(node, s.error());
   }
   return 0;
 }
@@ -205,7 +198,8 @@ int EncryptedFiles::Getattr(const std::string& view_path, const Location& loc, s
   if (lstat(loc.host.c_str(), st) != 0) return -errno;
   if (S_ISDIR(st->st_mode)) return 0;
   if (!S_ISREG(st->st_mode)) {
-    Refused(view_path, loc, Error::VerifyFailed("not a regular file or directory"));
+    Refused(view_path, loc.host, loc.pf_path,
+            Error::VerifyFailed("not a regular file or directory"));
     return -EACCES;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -235,7 +229,7 @@ int EncryptedFiles::Getattr(const std::string& view_path, const Location& loc, s
     sizes_[loc.host] = {st->st_ino, st->st_mtim, st->st_ctim, st->st_size, size};
     st->st_size = static_cast<off_t>(size);
   } else {
-    Refused(view_path, loc, pf.error());
+    Refused(view_path, loc.host, loc.pf_path, pf.error());
   }
   close(fd);
   return 0;
@@ -257,8 +251,8 @@ int EncryptedFiles::Unlink(const Location& loc) {
   return 0;
 }
 
-int EncryptedFiles::Rename(const std::string& from_view, const Location& from, const Location& to,
-                           unsigned int flags) {
+int EncryptedFiles::Rename(const std::string& from_view, const Location& from,
+                           const std::string& to_view, const Location& to, unsigned int flags) {
   if (to.kind != Location::Kind::kEncrypted || to.mount_path != from.mount_path) return -EXDEV;
   if (flags & RENAME_EXCHANGE) return -EINVAL;
   struct stat st;
@@ -274,14 +268,15 @@ int EncryptedFiles::Rename(const std::string& from_view, const Location& from, c
     std::lock_guard<std::mutex> nlock(node->mu);
     Status s = node->pf->Rename(to.pf_path);
     if (!s.ok()) {
-      rc = Refused(from_view, from, s.error());
+      rc = Refused(from_view, from.host, from.pf_path, s.error());
     } else if (renameat2(AT_FDCWD, from.host.c_str(), AT_FDCWD, to.host.c_str(), flags) != 0) {
       rc = -errno;
       Status back = node->pf->Rename(from.pf_path);
-      if (!back.ok()) Refused(from_view, from, back.error());
+      if (!back.ok()) Refused(from_view, from.host, from.pf_path, back.error());
     } else {
       node->host = to.host;
       node->pf_path = to.pf_path;
+      node->view_path = to_view;
     }
   }
   if (rc == 0) {

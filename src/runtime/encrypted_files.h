@@ -61,12 +61,15 @@ class EncryptedFiles {
   int Getattr(const std::string& view_path, const Location& loc, struct stat* st);
   int TruncatePath(const std::string& view_path, const Location& loc, uint64_t size);
   int Unlink(const Location& loc);
-  int Rename(const std::string& from_view, const Location& from, const Location& to,
-             unsigned int flags);
+  int Rename(const std::string& from_view, const Location& from, const std::string& to_view,
+             const Location& to, unsigned int flags);
 
  private:
   int KeyFor(const std::string& view_path, const Location& loc, pf::Key* key);
-  int Refused(const std::string& view_path, const Location& loc, const Error& e);
+  // Refused logs a refusal once per file and reason and returns its errno (-EACCES, -EIO).
+  int Refused(const std::string& view_path, const std::string& host, const std::string& pf_path,
+              const Error& e);
+  int Refused(const Node& node, const Error& e);
   // OpenLocked returns the node of `loc`, opening it if no descriptor has it open.
   // REQUIRES: mu_ held.
   int OpenLocked(const std::string& view_path, const Location& loc, bool create, mode_t mode,

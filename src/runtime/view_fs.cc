@@ -339,7 +339,7 @@ int OpRename(const char* from, const char* to, unsigned int flags) {
   if (int rc = CheckMutable(Self(), from, &src); rc != 0) return rc;
   if (int rc = CheckMutable(Self(), to, &dst); rc != 0) return rc;
   if (src.kind == Location::Kind::kEncrypted) {
-    return Self()->encrypted().Rename(NormalisePath(from), src, dst, flags);
+    return Self()->encrypted().Rename(NormalisePath(from), src, NormalisePath(to), dst, flags);
   }
   if (dst.kind == Location::Kind::kEncrypted) return -EXDEV;
   return renameat2(AT_FDCWD, src.host.c_str(), AT_FDCWD, dst.host.c_str(), flags) == 0 ? 0 : -errno;
