@@ -158,7 +158,8 @@ int AttestationFiles::Commit(const std::string& name, ByteSpan content) {
   if (int rc = Stat(name, &node); rc != 0) return rc;
   if (!node.writable) return -EACCES;
   bool key = name.rfind("keys/", 0) == 0;
-  if (content.size() != (key ? kKeySize : node.size)) return -EINVAL;
+  if (key && content.size() != kKeySize) return -EACCES;  // as Gramine's key_save
+  if (!key && content.size() != node.size) return -EINVAL;
   std::lock_guard<std::mutex> lock(mu_);
   if (name == "user_report_data") {
     std::copy(content.begin(), content.end(), report_data_.begin());

@@ -70,7 +70,8 @@ class AttestationFiles {
 
   // Snapshot returns the content of `name` as of now (-ENOENT, -EIO if quoting fails).
   int Snapshot(const std::string& name, Bytes* out) const;
-  // Commit stores a written file (-EACCES read-only, -EINVAL wrong size).
+  // Commit stores a written file (-EACCES read-only or a key that is not 16 bytes, -EINVAL
+  // another file of the wrong size).
   int Commit(const std::string& name, ByteSpan content);
 
   // Key returns the current value of key `name` (what keys/<name> reads): 0, -ENOENT (no such
