@@ -194,6 +194,11 @@ TEST_F(EncryptedMountTest, UnmodifiedProgramsCreateReadWriteAppendTruncateRename
       "write /secret/m 0123456789 , mmapwrite /secret/m 2 ab , mmapcat /secret/m , cat /secret/m");
   EXPECT_NE(r.out.find("mmapcat ok /secret/m [01ab456789]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cat ok /secret/m [01ab456789]"), std::string::npos) << r.out;
+  r =
+      Do("mkdir /secret/sub , atomic /secret/sub/f replaced , atomic /secret/sub/f again ,"
+         " cat /secret/sub/f , ls /secret/sub");
+  EXPECT_NE(r.out.find("cat ok /secret/sub/f [again]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ls ok /secret/sub f\n"), std::string::npos) << r.out;
   // The host holds ciphertext, in 4 KiB nodes, under the renamed name only.
   std::string host = b_.Read("/enc/d/b");
   EXPECT_EQ(host.size() % 4096, 0u);

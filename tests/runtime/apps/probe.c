@@ -472,6 +472,19 @@ static int DoOp(int argc, char** argv) {
     printf("\n");
     return 0;
   }
+  if (strcmp(op, "atomic") == 0 && argc == 3) {
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t len = strlen(argv[2]);
+    if (fd < 0 || write(fd, argv[2], len) != (ssize_t)len || fchmod(fd, 0640) != 0 ||
+        fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+      printf("atomic %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("atomic ok %s\n", path);
+    return 0;
+  }
   if (strcmp(op, "mmapcat") == 0 && argc == 2) {
     int fd = open(path, O_RDONLY);
     struct stat st;
