@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cassert>
 
 namespace uid2::pf {
@@ -11,7 +12,7 @@ NodeCache::~NodeCache() { Clear(); }
 
 Node* NodeCache::Find(uint64_t physical) {
   for (auto& slot : slots_) {
-    if (slot.in_use && slot.node->physical == physical) {
+    if (slot.physical == physical && slot.in_use) {
       slot.node->last_used = ++clock_;
       return slot.node.get();
     }
@@ -19,15 +20,19 @@ Node* NodeCache::Find(uint64_t physical) {
   return nullptr;
 }
 
-bool NodeCache::EvictOne(const Node* keep) {
-  Slot* victim = nullptr;
+bool NodeCache::Evict(const Node* keep) {
+  candidates_.clear();
   for (auto& slot : slots_) {
     if (!slot.in_use || slot.node->dirty || slot.node->cached_children != 0) continue;
-    if (slot.node.get() == keep) continue;
-    if (!victim || slot.node->last_used < victim->node->last_used) victim = &slot;
+    if (slot.node.get() != keep) candidates_.push_back(&slot);
   }
-  if (!victim) return false;
-  Drop(*victim);
+  if (candidates_.empty()) return false;
+  const size_t n = std::min(candidates_.size(), std::max<size_t>(1, capacity_ / 8));
+  std::nth_element(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(n - 1),
+                   candidates_.end(), [](const Slot* a, const Slot* b) {
+                     return a->node->last_used < b->node->last_used;
+                   });
+  for (size_t i = 0; i < n; i++) Drop(*candidates_[i]);
   return true;
 }
 
@@ -54,6 +59,7 @@ Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical, No
   n.parent = parent;
   n.cached_children = 0;
   parent->cached_children++;
+  free_slot->physical = physical;
   free_slot->in_use = true;
   used_++;
   return &n;

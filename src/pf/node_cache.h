@@ -24,16 +24,16 @@ struct Node {
   uint64_t logical = 0;   // data node d or MHT node m
   uint64_t physical = 0;  // node index in the host file
   uint64_t last_used = 0;
-  bool fresh = false;  // appended; its plaintext is zeroed around the first write
-  Node* parent = nullptr;                      // the MHT node holding this node's key and MAC
-  uint32_t cached_children = 0;                // cached nodes whose parent this is
+  bool fresh = false;            // appended; its plaintext is zeroed around the first write
+  Node* parent = nullptr;        // the MHT node holding this node's key and MAC
+  uint32_t cached_children = 0;  // cached nodes whose parent this is
   std::array<uint8_t, PF_NODE_SIZE> plain{};   // decrypted
   std::array<uint8_t, PF_NODE_SIZE> cipher{};  // as stored on the host
 };
 
 class NodeCache {
  public:
-  explicit NodeCache(size_t capacity) : capacity_(capacity) {}
+  explicit NodeCache(size_t capacity) : capacity_(capacity) { candidates_.reserve(capacity); }
   ~NodeCache();  // Clear()
 
   // Find returns the cached node at `physical` (marking it most recently used), or nullptr.
@@ -43,11 +43,12 @@ class NodeCache {
   void TouchAncestors(const Node* node) {
     for (Node* p = node->parent; p != nullptr; p = p->parent) p->last_used = ++clock_;
   }
-  // full: a further Insert needs EvictOne() first.
+  // full: a further Insert needs Evict() first.
   bool full() const { return used_ == capacity_; }
-  // EvictOne drops the least recently used clean node that has no cached children, other than
-  // `keep`; false when there is none.
-  bool EvictOne(const Node* keep);
+  // Evict drops the least recently used clean nodes that have no cached children, other than
+  // `keep`: up to an eighth of the capacity at once, so that a stream of inserts scans the cache
+  // once per batch. False when none can go.
+  bool Evict(const Node* keep);
   // Insert takes a free slot (REQUIRES: !full()) and returns it as most recently used. Its
   // buffers hold stale bytes: the caller fills `plain` (zeros or a decryption).
   // REQUIRES: `parent` is cached or the root.
@@ -68,6 +69,7 @@ class NodeCache {
  private:
   struct Slot {
     std::unique_ptr<Node> node;
+    uint64_t physical = 0;  // node->physical, kept here so that Find scans one array
     bool in_use = false;
   };
   void Drop(Slot& slot);
@@ -76,6 +78,7 @@ class NodeCache {
   size_t used_ = 0;
   uint64_t clock_ = 0;
   std::vector<Slot> slots_;
+  std::vector<Slot*> candidates_;  // Evict's scratch space
 };
 
 }  // namespace uid2::pf

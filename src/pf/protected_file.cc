@@ -239,9 +239,9 @@ Node* FileState::MhtNode(uint64_t logical_mht) {
 // first; when none can go the whole file is flushed (as ipf_get_data_node does past
 // MAX_NODES_IN_CACHE) so that the nodes become clean.
 Status FileState::MakeRoom(const Node* keep) {
-  if (!cache_.full() || cache_.EvictOne(keep)) return Ok();
+  if (!cache_.full() || cache_.Evict(keep)) return Ok();
   UID2_RETURN_IF_ERROR(InternalFlush());
-  if (!cache_.EvictOne(keep)) return Fail(Error::Internal("node cache holds no evictable node"));
+  if (!cache_.Evict(keep)) return Fail(Error::Internal("node cache holds no evictable node"));
   return Ok();
 }
 

@@ -63,7 +63,8 @@ class ProtectedFile {
   // past it). kVerifyFailed when a node on the way fails its MAC (the file is then unusable).
   Result<size_t> Read(uint64_t offset, std::span<uint8_t> out);
   // Write stores data at `offset`, extending the file as needed; a gap between the old size and
-  // `offset` reads as zeros. REQUIRES: Mode::kReadWrite (kInvalid otherwise).
+  // `offset` reads as zeros. An empty write changes nothing (pf_write would extend the file to
+  // `offset`). REQUIRES: Mode::kReadWrite (kInvalid otherwise).
   Status Write(uint64_t offset, std::span<const uint8_t> data);
   // SetSize truncates or extends (with zeros) to `size`, as pf_set_size: a shrink flushes, then
   // truncates the host file after the last node still in use.
