@@ -26,6 +26,8 @@ namespace uid2::pf {
 
 // All the GCM operations of the format use an all-zero IV (every key is used once).
 constexpr crypto::GcmIv kZeroIv{};
+// Host nodes read ahead with one pread when the reads are sequential (128 KiB).
+constexpr size_t kReadAheadNodes = 32;
 
 class FileState {
  public:
@@ -70,6 +72,7 @@ class FileState {
   Status CheckWritable() const;
 
   Status ReadHostNode(uint64_t physical, std::span<uint8_t, PF_NODE_SIZE> out);
+  Status ReadHost(uint64_t physical, std::span<uint8_t> out, size_t* nodes);
   Status WriteHostNodes(std::vector<Node*>& nodes);
 
   Result<Node*> GetDataNode(uint64_t offset);
@@ -98,6 +101,12 @@ class FileState {
   std::optional<Error> broken_;
   std::array<uint8_t, PF_NODE_SIZE> metadata_node_{};
   std::array<uint8_t, kMetadataEncryptedSize> scratch_{};
+  // Host read-ahead: a sequential reader (node n read right after node n-1) gets the next
+  // kReadAheadNodes host nodes with one pread, not one per node. Ciphertext only, each node still
+  // verified when used; dropped whenever this context writes or truncates the host file.
+  std::vector<uint8_t> ahead_;
+  uint64_t ahead_first_ = 0, ahead_count_ = 0;
+  uint64_t last_read_ = UINT64_MAX - 1;
 };
 
 Error FileState::Corrupt(std::string what) {
@@ -118,25 +127,48 @@ Status FileState::CheckWritable() const {
   return Ok();
 }
 
-Status FileState::ReadHostNode(uint64_t physical, std::span<uint8_t, PF_NODE_SIZE> out) {
+// ReadHost reads whole host nodes from `physical` into `out` (a multiple of the node size), at
+// least one; *nodes is how many it got (fewer at the end of the host file).
+Status FileState::ReadHost(uint64_t physical, std::span<uint8_t> out, size_t* nodes) {
   size_t done = 0;
   while (done < out.size()) {
     ssize_t n = pread(fd_, out.data() + done, out.size() - done,
                       static_cast<off_t>(physical * PF_NODE_SIZE + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Fail(Error::Errno("reading node " + std::to_string(physical), errno));
-    if (n == 0) {
-      return Fail(Error::Invalid("node " + std::to_string(physical) +
-                                 " is missing (the host file is truncated)"));
-    }
+    if (n == 0) break;
     done += static_cast<size_t>(n);
   }
+  *nodes = done / PF_NODE_SIZE;
+  if (*nodes == 0) {
+    return Fail(Error::Invalid("node " + std::to_string(physical) +
+                               " is missing (the host file is truncated)"));
+  }
+  return Ok();
+}
+
+Status FileState::ReadHostNode(uint64_t physical, std::span<uint8_t, PF_NODE_SIZE> out) {
+  const bool sequential = physical == last_read_ + 1;
+  last_read_ = physical;
+  if (physical >= ahead_first_ && physical < ahead_first_ + ahead_count_) {
+    std::memcpy(out.data(), ahead_.data() + (physical - ahead_first_) * PF_NODE_SIZE, out.size());
+    return Ok();
+  }
+  size_t got = 0;
+  if (!sequential) return ReadHost(physical, out, &got);
+  ahead_.resize(kReadAheadNodes * PF_NODE_SIZE);
+  ahead_count_ = 0;
+  UID2_RETURN_IF_ERROR(ReadHost(physical, ahead_, &got));
+  ahead_first_ = physical;
+  ahead_count_ = got;
+  std::memcpy(out.data(), ahead_.data(), out.size());
   return Ok();
 }
 
 // WriteHostNodes writes each node's ciphertext at its place, runs of consecutive nodes with one
 // pwritev each.
 Status FileState::WriteHostNodes(std::vector<Node*>& nodes) {
+  ahead_count_ = 0;
   std::sort(nodes.begin(), nodes.end(),
             [](const Node* a, const Node* b) { return a->physical < b->physical; });
   std::vector<iovec> iov;
@@ -400,6 +432,7 @@ Status FileState::SetSize(uint64_t size) {
   UID2_RETURN_IF_ERROR(InternalFlush());
   cache_.Clear();
   const uint64_t host_size = HostNodesFor(size) * PF_NODE_SIZE;
+  ahead_count_ = 0;
   if (ftruncate(fd_, static_cast<off_t>(host_size)) != 0) {
     return Fail(Error::Errno("truncating the host file to " + std::to_string(host_size), errno));
   }
@@ -484,6 +517,7 @@ Status FileState::InternalFlush() {
     dirty.push_back(&root_);
     UID2_RETURN_IF_ERROR(WriteHostNodes(dirty));
   }
+  ahead_count_ = 0;
   if (pwrite(fd_, metadata_node_.data(), PF_NODE_SIZE, 0) != static_cast<ssize_t>(PF_NODE_SIZE)) {
     return Fail(Error::Errno("writing the metadata node", errno));
   }
