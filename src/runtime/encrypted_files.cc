@@ -11,15 +11,32 @@
 
 namespace uid2::runtime {
 
+// A read-only protected-file context of its own (host descriptor + context): lets reads of one
+// file run on several FUSE threads at once while nothing is being written.
+struct Reader {
+  int fd = -1;
+  std::unique_ptr<pf::ProtectedFile> pf;
+  ~Reader() {
+    pf.reset();
+    if (fd >= 0) close(fd);
+  }
+};
+
 struct EncryptedFiles::Node {
-  std::mutex mu;  // serialises the protected-file context (not thread-safe)
+  std::mutex mu;  // serialises the protected-file context (not thread-safe) and the fields below
   std::string host;
   std::string pf_path;
   std::string view_path;
+  pf::Key key{};
   int fd = -1;
   std::unique_ptr<pf::ProtectedFile> pf;
   std::atomic<uint64_t> size{0};  // plaintext size, for stat without `mu`
   int refs = 0;                   // guarded by EncryptedFiles::mu_
+  // Reads may use `readers` only while the host file holds everything written (!dirty); `gen`
+  // counts the changes this context makes to the host file, so a read that raced one is redone.
+  bool dirty = false;
+  uint64_t gen = 0;
+  std::vector<std::unique_ptr<Reader>> readers;  // idle reader contexts
 };
 
 namespace {
@@ -93,6 +110,7 @@ int EncryptedFiles::OpenLocked(const std::string& view_path, const Location& loc
   node->pf_path = loc.pf_path;
   node->view_path = view_path;
   node->fd = fd;
+  node->key = key;
   node->pf = std::move(pf).value();
   node->size = node->pf->size();
   nodes_[loc.host] = node;
@@ -110,6 +128,7 @@ int EncryptedFiles::Open(const std::string& view_path, const Location& loc, bool
   if (truncate && node->size != 0) {
     std::lock_guard<std::mutex> nlock(node->mu);
     Status s = node->pf->SetSize(0);
+    Changed(*node, false);
     if (!s.ok()) {
       Refused(view_path, loc.host, loc.pf_path, s.error());
       if (--node->refs == 0) {
@@ -126,6 +145,7 @@ int EncryptedFiles::Open(const std::string& view_path, const Location& loc, bool
 
 void EncryptedFiles::CloseNode(Node& node) {
   std::lock_guard<std::mutex> nlock(node.mu);
+  node.readers.clear();
   if (!node.pf) return;
   Status s = node.pf->Close();
   if (!s.ok()) {
@@ -152,17 +172,56 @@ void EncryptedFiles::Release(const std::shared_ptr<Node>& node) {
 }
 
 int EncryptedFiles::Read(Node& node, std::span<uint8_t> out, uint64_t offset) {
-  std::lock_guard<std::mutex> lock(node.mu);
-  Result<size_t> n = node.pf->Read(offset, out);
-  if (!n.ok()) {
-    return Refused(node, n.error());
+  std::unique_ptr<Reader> reader;
+  uint64_t gen = 0;
+  std::string host, pf_path;
+  {
+    std::lock_guard<std::mutex> lock(node.mu);
+    if (node.dirty || !node.pf) return ReadShared(node, out, offset);
+    gen = node.gen;
+    host = node.host;
+    pf_path = node.pf_path;
+    if (!node.readers.empty()) {
+      reader = std::move(node.readers.back());
+      node.readers.pop_back();
+    }
   }
+  // Outside the lock: another thread may use the shared context (or another reader) meanwhile.
+  if (!reader) {
+    reader = std::make_unique<Reader>();
+    reader->fd = open(host.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (reader->fd >= 0) {
+      auto pf = pf::ProtectedFile::Open(reader->fd, pf_path, node.key, pf::Mode::kRead, false);
+      if (pf.ok()) reader->pf = std::move(pf).value();
+    }
+  }
+  Result<size_t> n = reader->pf ? reader->pf->Read(offset, out)
+                                : Result<size_t>(Error::Internal("no reader context"));
+  std::lock_guard<std::mutex> lock(node.mu);
+  if (!n.ok() || node.gen != gen || node.dirty || !node.pf) {
+    // A failure, or a change made while reading: the shared context decides (and reports).
+    return ReadShared(node, out, offset);
+  }
+  if (node.readers.size() < kMaxReaders) node.readers.push_back(std::move(reader));
   return static_cast<int>(*n);
+}
+
+int EncryptedFiles::ReadShared(Node& node, std::span<uint8_t> out, uint64_t offset) {
+  Result<size_t> n = node.pf->Read(offset, out);
+  if (!n.ok()) return Refused(node, n.error());
+  return static_cast<int>(*n);
+}
+
+void EncryptedFiles::Changed(Node& node, bool flushed) {
+  node.dirty = !flushed;
+  node.gen++;
+  node.readers.clear();  // their caches hold the old version
 }
 
 int EncryptedFiles::Write(Node& node, std::span<const uint8_t> data, uint64_t offset) {
   std::lock_guard<std::mutex> lock(node.mu);
   Status s = node.pf->Write(offset, data);
+  Changed(node, false);
   if (!s.ok()) {
     return Refused(node, s.error());
   }
@@ -173,6 +232,7 @@ int EncryptedFiles::Write(Node& node, std::span<const uint8_t> data, uint64_t of
 int EncryptedFiles::Truncate(Node& node, uint64_t size) {
   std::lock_guard<std::mutex> lock(node.mu);
   Status s = node.pf->SetSize(size);
+  Changed(node, false);
   if (!s.ok()) {
     return Refused(node, s.error());
   }
@@ -182,7 +242,9 @@ int EncryptedFiles::Truncate(Node& node, uint64_t size) {
 
 int EncryptedFiles::Flush(Node& node) {
   std::lock_guard<std::mutex> lock(node.mu);
+  if (!node.dirty) return 0;  // nothing written since the last flush
   Status s = node.pf->Flush();
+  Changed(node, s.ok());
   if (!s.ok()) {
     return Refused(node, s.error());
   }
@@ -267,6 +329,7 @@ int EncryptedFiles::Rename(const std::string& from_view, const Location& from,
   {
     std::lock_guard<std::mutex> nlock(node->mu);
     Status s = node->pf->Rename(to.pf_path);
+    Changed(*node, s.ok());
     if (!s.ok()) {
       rc = Refused(from_view, from.host, from.pf_path, s.error());
     } else if (renameat2(AT_FDCWD, from.host.c_str(), AT_FDCWD, to.host.c_str(), flags) != 0) {

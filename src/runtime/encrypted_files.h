@@ -7,7 +7,10 @@
 //     fs.insecure__keys.NAME, what the app wrote to /dev/attestation/keys/NAME, or a sealing key
 //     (sealing.h); an unset key makes the open fail with EACCES;
 //   - one protected-file context per host file, shared by all the app's descriptors of it, and
-//     closed (flushed) when the last one is released; close(2) flushes (FUSE flush);
+//     closed (flushed) when the last one is released; close(2) flushes (FUSE flush). While
+//     everything written is flushed, reads may also use read-only contexts of their own, so that
+//     the kernel's concurrent read requests for one file are decrypted on several threads (a
+//     read that overlapped a change is redone with the shared context);
 //   - the path bound into the file is the URI path (View's Location::pf_path): a file copied or
 //     moved on the host to another name, a file of another key, a changed byte: all fail their
 //     check. The app gets EACCES (Gramine's answer to every pf failure) and `shroud run` logs
@@ -75,6 +78,11 @@ class EncryptedFiles {
   int OpenLocked(const std::string& view_path, const Location& loc, bool create, mode_t mode,
                  std::shared_ptr<Node>* out);
   void CloseNode(Node& node);
+  // ReadShared reads with the node's own context; Changed records a change of the host file
+  // (flushed or not) and drops the reader contexts. REQUIRES: node.mu held.
+  int ReadShared(Node& node, std::span<uint8_t> out, uint64_t offset);
+  void Changed(Node& node, bool flushed);
+  static constexpr size_t kMaxReaders = 4;  // idle reader contexts kept per open file
 
   KeyFn keys_;
   std::mutex mu_;                                       // nodes_, sizes_
