@@ -20,11 +20,19 @@ Node* NodeCache::Find(uint64_t physical) {
   return nullptr;
 }
 
+bool NodeCache::Contains(uint64_t physical) const {
+  for (const auto& slot : slots_) {
+    if (slot.physical == physical && slot.in_use) return true;
+  }
+  return false;
+}
+
 bool NodeCache::Evict(const Node* keep) {
   candidates_.clear();
   for (auto& slot : slots_) {
-    if (!slot.in_use || slot.node->dirty || slot.node->cached_children != 0) continue;
-    if (slot.node.get() != keep) candidates_.push_back(&slot);
+    if (!slot.in_use || slot.node->dirty || slot.node->pinned) continue;
+    if (slot.node->cached_children != 0 || slot.node.get() == keep) continue;
+    candidates_.push_back(&slot);
   }
   if (candidates_.empty()) return false;
   const size_t n = std::min(candidates_.size(), std::max<size_t>(1, capacity_ / 8));
@@ -56,6 +64,7 @@ Node* NodeCache::Insert(Node::Type type, uint64_t logical, uint64_t physical, No
   n.physical = physical;
   n.last_used = ++clock_;
   n.fresh = false;
+  n.pinned = false;
   n.parent = parent;
   n.cached_children = 0;
   parent->cached_children++;

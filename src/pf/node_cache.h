@@ -24,6 +24,7 @@ struct Node {
   uint64_t logical = 0;   // data node d or MHT node m
   uint64_t physical = 0;  // node index in the host file
   uint64_t last_used = 0;
+  bool pinned = false;           // not to be evicted (a read-ahead batch being filled)
   bool fresh = false;            // appended; its plaintext is zeroed around the first write
   Node* parent = nullptr;        // the MHT node holding this node's key and MAC
   uint32_t cached_children = 0;  // cached nodes whose parent this is
@@ -38,6 +39,8 @@ class NodeCache {
 
   // Find returns the cached node at `physical` (marking it most recently used), or nullptr.
   Node* Find(uint64_t physical);
+  // Contains: whether `physical` is cached (without marking it used).
+  bool Contains(uint64_t physical) const;
   // TouchAncestors marks `node`'s parents, up to the root, as more recently used than `node`
   // (as Gramine bumps them), so a writer moving forward keeps its MHT nodes.
   void TouchAncestors(const Node* node) {

@@ -26,8 +26,8 @@ namespace uid2::pf {
 
 // All the GCM operations of the format use an all-zero IV (every key is used once).
 constexpr crypto::GcmIv kZeroIv{};
-// Host nodes read ahead with one pread when the reads are sequential (128 KiB).
-constexpr size_t kReadAheadNodes = 32;
+// Data nodes read with one system call when reading forward (32 KiB).
+constexpr size_t kReadAhead = 8;
 
 class FileState {
  public:
@@ -72,7 +72,6 @@ class FileState {
   Status CheckWritable() const;
 
   Status ReadHostNode(uint64_t physical, std::span<uint8_t, PF_NODE_SIZE> out);
-  Status ReadHost(uint64_t physical, std::span<uint8_t> out, size_t* nodes);
   Status WriteHostNodes(std::vector<Node*>& nodes);
 
   Result<Node*> GetDataNode(uint64_t offset);
@@ -101,12 +100,6 @@ class FileState {
   std::optional<Error> broken_;
   std::array<uint8_t, PF_NODE_SIZE> metadata_node_{};
   std::array<uint8_t, kMetadataEncryptedSize> scratch_{};
-  // Host read-ahead: a sequential reader (node n read right after node n-1) gets the next
-  // kReadAheadNodes host nodes with one pread, not one per node. Ciphertext only, each node still
-  // verified when used; dropped whenever this context writes or truncates the host file.
-  std::vector<uint8_t> ahead_;
-  uint64_t ahead_first_ = 0, ahead_count_ = 0;
-  uint64_t last_read_ = UINT64_MAX - 1;
 };
 
 Error FileState::Corrupt(std::string what) {
@@ -127,48 +120,25 @@ Status FileState::CheckWritable() const {
   return Ok();
 }
 
-// ReadHost reads whole host nodes from `physical` into `out` (a multiple of the node size), at
-// least one; *nodes is how many it got (fewer at the end of the host file).
-Status FileState::ReadHost(uint64_t physical, std::span<uint8_t> out, size_t* nodes) {
+Status FileState::ReadHostNode(uint64_t physical, std::span<uint8_t, PF_NODE_SIZE> out) {
   size_t done = 0;
   while (done < out.size()) {
     ssize_t n = pread(fd_, out.data() + done, out.size() - done,
                       static_cast<off_t>(physical * PF_NODE_SIZE + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Fail(Error::Errno("reading node " + std::to_string(physical), errno));
-    if (n == 0) break;
+    if (n == 0) {
+      return Fail(Error::Invalid("node " + std::to_string(physical) +
+                                 " is missing (the host file is truncated)"));
+    }
     done += static_cast<size_t>(n);
   }
-  *nodes = done / PF_NODE_SIZE;
-  if (*nodes == 0) {
-    return Fail(Error::Invalid("node " + std::to_string(physical) +
-                               " is missing (the host file is truncated)"));
-  }
-  return Ok();
-}
-
-Status FileState::ReadHostNode(uint64_t physical, std::span<uint8_t, PF_NODE_SIZE> out) {
-  const bool sequential = physical == last_read_ + 1;
-  last_read_ = physical;
-  if (physical >= ahead_first_ && physical < ahead_first_ + ahead_count_) {
-    std::memcpy(out.data(), ahead_.data() + (physical - ahead_first_) * PF_NODE_SIZE, out.size());
-    return Ok();
-  }
-  size_t got = 0;
-  if (!sequential) return ReadHost(physical, out, &got);
-  ahead_.resize(kReadAheadNodes * PF_NODE_SIZE);
-  ahead_count_ = 0;
-  UID2_RETURN_IF_ERROR(ReadHost(physical, ahead_, &got));
-  ahead_first_ = physical;
-  ahead_count_ = got;
-  std::memcpy(out.data(), ahead_.data(), out.size());
   return Ok();
 }
 
 // WriteHostNodes writes each node's ciphertext at its place, runs of consecutive nodes with one
 // pwritev each.
 Status FileState::WriteHostNodes(std::vector<Node*>& nodes) {
-  ahead_count_ = 0;
   std::sort(nodes.begin(), nodes.end(),
             [](const Node* a, const Node* b) { return a->physical < b->physical; });
   std::vector<iovec> iov;
@@ -313,23 +283,61 @@ Result<Node*> FileState::GetMhtNodeFor(uint64_t offset) {
   return n;
 }
 
+// ReadDataNode reads and verifies the data node holding `offset`, and with the same preadv up to
+// kReadAhead - 1 following data nodes of the same MHT node that are not cached yet, so that a
+// sequential reader makes one system call per 32 KiB. A read-ahead node that fails its MAC is
+// dropped quietly: it fails, and breaks the file, only when it is read for itself.
 Result<Node*> FileState::ReadDataNode(uint64_t offset) {
   const uint64_t logical = LogicalDataNode(offset);
-  const uint64_t physical = PhysicalDataNode(logical);
   UID2_ASSIGN_OR_RETURN(Node * mht, GetMhtNodeFor(offset));
-  const CryptoData entry = GetCryptoData(mht->plain, DataSlot(logical));
-  UID2_RETURN_IF_ERROR(MakeRoom(mht));
-  Node* n = cache_.Insert(Node::Type::kData, logical, physical, mht);
-  Status read = ReadHostNode(physical, n->cipher);
-  if (read.ok() && !gcm_.Open(entry.key, kZeroIv, n->cipher, n->plain, entry.mac).ok()) {
-    read = Corrupt("data node " + std::to_string(logical) + " (node " + std::to_string(physical) +
-                   ") MAC mismatch");
+  const uint64_t mht_last = (logical / ATTACHED_DATA_NODES_COUNT + 1) * ATTACHED_DATA_NODES_COUNT;
+  const uint64_t last = std::min(LogicalDataNode(md_.file_size - 1), mht_last - 1);
+  std::array<Node*, kReadAhead> nodes{};
+  size_t count = 0;
+  Status st = Ok();
+  for (uint64_t d = logical; d <= last && count < kReadAhead; d++) {
+    if (d != logical && cache_.Contains(PhysicalDataNode(d))) break;
+    st = MakeRoom(mht);
+    if (!st.ok()) break;
+    nodes[count] = cache_.Insert(Node::Type::kData, d, PhysicalDataNode(d), mht);
+    nodes[count++]->pinned = true;  // not evicted while the rest are inserted
   }
-  if (!read.ok()) {
+  size_t got = 0;  // whole nodes read
+  if (st.ok() && count > 0) {
+    std::array<iovec, kReadAhead> iov;
+    for (size_t i = 0; i < count; i++) iov[i] = {nodes[i]->cipher.data(), PF_NODE_SIZE};
+    const uint64_t at = nodes[0]->physical * PF_NODE_SIZE;
+    size_t done = 0;
+    while (done < count * PF_NODE_SIZE) {
+      ssize_t n = preadv(fd_, iov.data(), static_cast<int>(count), static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0)
+        st = Fail(Error::Errno("reading node " + std::to_string(nodes[0]->physical), errno));
+      if (n <= 0) break;
+      done = static_cast<size_t>(n);
+      break;  // a short read: the nodes after it are simply not read ahead
+    }
+    got = done / PF_NODE_SIZE;
+    if (st.ok() && got == 0) {
+      st = Fail(Error::Invalid("node " + std::to_string(nodes[0]->physical) +
+                               " is missing (the host file is truncated)"));
+    }
+  }
+  for (size_t i = 0; i < count; i++) {
+    Node* n = nodes[i];
+    n->pinned = false;
+    const CryptoData entry = GetCryptoData(mht->plain, DataSlot(n->logical));
+    const bool ok =
+        st.ok() && i < got && gcm_.Open(entry.key, kZeroIv, n->cipher, n->plain, entry.mac).ok();
+    if (ok) continue;
+    if (i == 0 && st.ok()) {
+      st = Corrupt("data node " + std::to_string(logical) + " (node " +
+                   std::to_string(n->physical) + ") MAC mismatch");
+    }
     cache_.Remove(n);
-    return std::move(read).error();
   }
-  return n;
+  if (!st.ok()) return std::move(st).error();
+  return nodes[0];
 }
 
 // GetDataNode returns the data node holding `offset` (>= 3072): cached, appended when `offset`
@@ -432,7 +440,6 @@ Status FileState::SetSize(uint64_t size) {
   UID2_RETURN_IF_ERROR(InternalFlush());
   cache_.Clear();
   const uint64_t host_size = HostNodesFor(size) * PF_NODE_SIZE;
-  ahead_count_ = 0;
   if (ftruncate(fd_, static_cast<off_t>(host_size)) != 0) {
     return Fail(Error::Errno("truncating the host file to " + std::to_string(host_size), errno));
   }
@@ -517,7 +524,6 @@ Status FileState::InternalFlush() {
     dirty.push_back(&root_);
     UID2_RETURN_IF_ERROR(WriteHostNodes(dirty));
   }
-  ahead_count_ = 0;
   if (pwrite(fd_, metadata_node_.data(), PF_NODE_SIZE, 0) != static_cast<ssize_t>(PF_NODE_SIZE)) {
     return Fail(Error::Errno("writing the metadata node", errno));
   }

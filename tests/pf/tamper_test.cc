@@ -115,6 +115,22 @@ TEST_F(Tamper, DataNodeFailsTheReadAndThenEveryRead) {
   ExpectRefused(ErrorCode::kVerifyFailed, "data node 98");
 }
 
+// Reading node 0 reads nodes 1..7 ahead; a bad node among them fails only when it is read.
+TEST_F(Tamper, BadReadAheadNodeFailsOnlyWhenRead) {
+  Flip((2 + 3) * kNode + 9);  // data node 3
+  Fd fd(host(), O_RDONLY);
+  auto pf = ProtectedFile::Open(fd.get(), kBound, TestKey(), Mode::kRead, false);
+  ASSERT_TRUE(pf.ok());
+  Bytes buf(3 * kNode);
+  auto first = (*pf)->Read(3072, buf);  // data nodes 0..2
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_TRUE(std::equal(buf.begin(), buf.end(), plain_.begin() + 3072));
+  auto bad = (*pf)->Read(3072 + 3 * kNode, buf);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kVerifyFailed);
+  EXPECT_NE(bad.error().message().find("data node 3"), std::string::npos) << bad.error().message();
+}
+
 TEST_F(Tamper, SwappedDataNodes) {
   Bytes b = original_;
   std::swap_ranges(b.begin() + 2 * kNode, b.begin() + 3 * kNode, b.begin() + 3 * kNode);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <random>
 
 #include "common/encoding.h"
 #include "common/file.h"
@@ -104,6 +105,42 @@ TEST(Reference, ReadsOurFiles) {
               0)
         << size;
   }
+}
+
+// A file edited at random (writes, shrinks past MHT nodes, extensions, reopenings) must still be
+// a valid protected file for the reference reader.
+TEST(Reference, ReadsRandomlyEditedFiles) {
+  if (!HaveReference()) GTEST_SKIP() << "python3-cryptography not installed";
+  TempDir dir;
+  const std::string host = dir.File("edited.pf");
+  std::mt19937_64 rng(99);
+  Bytes model;
+  {
+    testing::Fd fd(host, O_RDWR | O_CREAT | O_TRUNC);
+    auto pf = ProtectedFile::Open(fd.get(), "edited", testing::TestKey(), Mode::kReadWrite, true);
+    ASSERT_TRUE(pf.ok());
+    for (int step = 0; step < 60; step++) {
+      const uint64_t op = rng() % 4;
+      if (op < 2) {
+        const uint64_t offset = rng() % (model.size() + 200000);
+        Bytes data = Pattern(1 + rng() % 150000, static_cast<uint32_t>(step));
+        ASSERT_TRUE((*pf)->Write(offset, data).ok());
+        if (model.size() < offset + data.size()) model.resize(offset + data.size(), 0);
+        std::copy(data.begin(), data.end(), model.begin() + static_cast<ptrdiff_t>(offset));
+      } else if (op == 2) {
+        const uint64_t size = rng() % (3072 + 2 * 96 * 4096);
+        ASSERT_TRUE((*pf)->SetSize(size).ok());
+        model.resize(size, 0);
+      } else {
+        ASSERT_TRUE((*pf)->Flush().ok());
+      }
+    }
+    ASSERT_TRUE((*pf)->Close().ok());
+  }
+  ASSERT_EQ(Reference("decrypt " + KeyHex(testing::TestKey()) + " edited " + host + " " +
+                      dir.File("out")),
+            0);
+  EXPECT_TRUE(ReadAll(dir.File("out")) == model);
 }
 
 TEST(Reference, WeReadItsFiles) {
