@@ -472,6 +472,24 @@ static int DoOp(int argc, char** argv) {
     printf("\n");
     return 0;
   }
+  if (strcmp(op, "interleave") == 0 && argc == 3) {
+    char before[256] = {0}, during[256] = {0}, after[256] = {0};
+    size_t len = strlen(argv[2]);
+    int a = open(path, O_RDONLY);
+    ssize_t n1 = a < 0 ? -1 : pread(a, before, sizeof(before) - 1, 0);
+    int b = open(path, O_WRONLY);
+    ssize_t w = b < 0 ? -1 : pwrite(b, argv[2], len, 0);
+    ssize_t n2 = pread(a, during, sizeof(during) - 1, 0);
+    int c = b < 0 ? -1 : close(b);
+    ssize_t n3 = pread(a, after, sizeof(after) - 1, 0);
+    if (n1 < 0 || w != (ssize_t)len || n2 < 0 || c != 0 || n3 < 0) {
+      printf("interleave %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    close(a);
+    printf("interleave ok %s [%s] [%s] [%s]\n", path, before, during, after);
+    return 0;
+  }
   if (strcmp(op, "atomic") == 0 && argc == 3) {
     char tmp[512];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
