@@ -80,7 +80,13 @@ fi
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$rootfs/etc/passwd"
 printf 'root:x:0:\n' > "$rootfs/etc/group"
-mkdir -p "$rootfs/tmp" "$rootfs/app/run"
+# optout_data_dir of the profile's config, absolute (relative paths are under the workdir /app):
+# the encrypted mount of the manifest.
+optout_dir="$(sed -n 's/^ *"optout_data_dir": *"\([^"]*\)".*/\1/p' "$repo/$CONFIG")"
+[ -n "$optout_dir" ] || { echo "build.sh: no optout_data_dir in $CONFIG" >&2; exit 1; }
+case "$optout_dir" in /*) ;; *) optout_dir="/app/$optout_dir" ;; esac
+optout_dir="${optout_dir%/}"
+mkdir -p "$rootfs/tmp" "$rootfs$optout_dir"
 
 drain="${DRAIN_SECONDS:-10}"
 "$shroud" -q image create --rootfs "$rootfs" --entrypoint /usr/bin/uid2-operator \
@@ -120,7 +126,7 @@ WARN
 fi
 
 # --- 3. shield ----------------------------------------------------------------------------
-sed -e "s/@ISVSVN@/$ISVSVN/" -e "s/@ENCLAVE_SIZE@/$ENCLAVE_SIZE/" \
+sed -e "s/@ISVSVN@/$ISVSVN/" -e "s/@ENCLAVE_SIZE@/$ENCLAVE_SIZE/" -e "s|@OPTOUT_DIR@|$optout_dir|g" \
   -e "s/@MAX_THREADS@/$MAX_THREADS/" -e "s/@DEBUG@/$DEBUG/" \
   "$here/uid2-operator.manifest.template" > "$work/uid2-operator.manifest"
 "$shroud" shield "$work/uid2-operator.tar" --engine "$engine" -m "$work/uid2-operator.manifest" \

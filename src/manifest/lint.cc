@@ -49,6 +49,7 @@ class Linter {
     CheckEnv();
     CheckSgx();
     CheckMounts();
+    CheckInsecureKeys();
     CheckTrustedFiles();
     CheckEntrypoints();
     CheckRuntimeOptions();
@@ -248,16 +249,70 @@ class Linter {
       const Value* type = mt.Find("type");
       std::string t = type && type->is_string() ? type->str() : "chroot";
       if (t == "encrypted") {
-        Add(Severity::kWarning, key + ".type", type,
-            "encrypted mounts are not supported yet by shroud's runtime (Gramine supports them)",
-            "run under Gramine, or use a chroot mount with trusted files");
+        CheckKeyName(key, mt);
       } else if (t != "chroot" && t != "tmpfs" && t != "untrusted_shm") {
         Err(key + ".type", type, "unknown mount type",
             "use \"chroot\", \"encrypted\", \"tmpfs\" or \"untrusted_shm\"");
       }
+      if (const Value* k = mt.Find("key_name"); k && t != "encrypted") {
+        Err(key + ".key_name", k, "only encrypted mounts have a key",
+            "remove key_name, or set type = \"encrypted\"");
+      }
       if (!mt.Find("path")) Err(key, &mt, "has no path", "add path = \"/mount/point\"");
-      if (t != "tmpfs" && !mt.Find("uri"))
-        Err(key, &mt, "has no uri", "add uri = \"file:host/dir\"");
+      const Value* uri = mt.Find("uri");
+      if (t != "tmpfs" && !uri) Err(key, &mt, "has no uri", "add uri = \"file:host/dir\"");
+      if (t == "encrypted" && uri && (!uri->is_string() || uri->str().rfind("file:", 0) != 0)) {
+        Err(key + ".uri", uri, "an encrypted mount needs a file: URI",
+            "write uri = \"file:host/dir\"");
+      }
+    }
+  }
+
+  // CheckKeyName: Gramine's key names. "_..." names are the PAL's special keys (only the SGX
+  // sealing keys exist); other names are fs.insecure__keys.NAME or written by the app to
+  // /dev/attestation/keys/NAME before it opens a file (else every open fails with EACCES).
+  void CheckKeyName(const std::string& key, const Value& mount) {
+    const Value* k = mount.Find("key_name");
+    if (k && !k->is_string()) {
+      Err(key + ".key_name", k, "expected a string", "write key_name = \"_sgx_mrenclave\"");
+      return;
+    }
+    std::string name = k ? k->str() : "default";
+    if (name.empty()) {
+      Err(key + ".key_name", k, "empty key name", "remove it (the key is then \"default\")");
+    } else if (name[0] == '_') {
+      if (name != "_sgx_mrenclave" && name != "_sgx_mrsigner") {
+        Err(key + ".key_name", k,
+            "unknown special key (names starting with '_' are the SGX "
+            "sealing keys)",
+            "use \"_sgx_mrenclave\" (this enclave only) or \"_sgx_mrsigner\" "
+            "(every enclave of this signer)");
+      }
+    } else if (!Get("fs.insecure__keys." + name)) {
+      Add(Severity::kWarning, key + (k ? ".key_name" : ""), k ? k : &mount,
+          "key \"" + name +
+              "\" is not in fs.insecure__keys: the app must write its 16 bytes to "
+              "/dev/attestation/keys/" +
+              name + " before opening a file there (else EACCES)",
+          "provision it at run time (e.g. after remote attestation), or seal with "
+          "key_name = \"_sgx_mrenclave\"");
+    }
+  }
+
+  void CheckInsecureKeys() {
+    const Value* keys = Get("fs.insecure__keys");
+    if (!keys || !keys->is_table()) return;
+    for (const auto& [name, v] : keys->table()) {
+      std::string key = "fs.insecure__keys." + name;
+      if (!v.is_string()) continue;  // CheckType reported it
+      if (v.str().size() != 32 ||
+          v.str().find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        Err(key, &v, "not 32 hex digits (a 16-byte key)", "generate one: openssl rand -hex 16");
+      } else {
+        Add(Severity::kWarning, key, nullptr,
+            "the key is in the manifest, which the host reads: files under it are not secret",
+            "for production use key_name = \"_sgx_mrenclave\" or a key provisioned at run time");
+      }
     }
   }
 

@@ -28,7 +28,8 @@ struct LintOptions {
 // LintManifest checks a parsed (not yet defaulted) manifest: key names (unknown keys get the
 // closest known one), types, sizes (K/M/G, power of two), option exclusivity (argv sources,
 // env passthrough with use_host_env), deprecated keys (sgx.thread_num), trusted files that do not
-// exist, encrypted mounts (not supported yet by shroud's runtime), and values outside their sets.
+// exist, encrypted mounts (file: URI, key name known or provisioned at run time, 16-byte
+// fs.insecure__keys), and values outside their sets.
 std::vector<Finding> LintManifest(const Manifest& m, const LintOptions& options);
 
 // FormatFinding renders "error: sgx.enclave_size = \"100M\": ... (line 3); fix: ...".

@@ -2,7 +2,8 @@
 
 #include <cerrno>
 
-#include "crypto/hash.h"
+#include "common/log.h"
+#include "runtime/run_spec.h"
 
 namespace uid2::runtime {
 namespace {
@@ -19,23 +20,34 @@ namespace {
 constexpr size_t kTiMrEnclave = 0, kTiAttributes = 32, kTiMiscSelect = 52;
 // sgx_report_t (432 bytes): body 384 | key_id 32 @384 | mac 16 @416.
 
-constexpr std::string_view kSealKeys[] = {"_sgx_mrenclave", "_sgx_mrsigner"};
+constexpr std::string_view kSealKeys[] = {kSealKeyMrEnclave, kSealKeyMrSigner};
 
 bool IsSealKey(std::string_view name) { return name == kSealKeys[0] || name == kSealKeys[1]; }
 
 }  // namespace
 
-Bytes SimSealKey(std::string_view label, ByteSpan measurement) {
-  Bytes data = ToBytes(label);
-  data.insert(data.end(), measurement.begin(), measurement.end());
-  Bytes mac = crypto::Hmac(crypto::HashAlg::kSha256, AsBytes("shroud simulated seal key"), data);
-  mac.resize(kKeySize);
-  return mac;
-}
-
 AttestationFiles::AttestationFiles(EnclaveIdentity id, QuoteFn quote,
-                                   std::map<std::string, Bytes> keys)
-    : id_(id), quote_(std::move(quote)), keys_(std::move(keys)) {}
+                                   std::map<std::string, Bytes> keys, SealKeyFn seal_keys)
+    : id_(id), quote_(std::move(quote)), keys_(std::move(keys)), seal_keys_(std::move(seal_keys)) {}
+
+int AttestationFiles::Key(const std::string& name, Bytes* out) const {
+  if (IsSealKey(name)) {
+    if (!seal_keys_) return -ENOKEY;
+    Result<Bytes> key = seal_keys_(name);
+    if (!key.ok()) {
+      log::Error("sealing_key_unavailable", {{"key", name}, {"error", key.error().message()}});
+      return -EIO;
+    }
+    *out = std::move(key).value();
+    return 0;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = keys_.find(name);
+  if (it == keys_.end()) return -ENOENT;
+  if (it->second.empty()) return -ENOKEY;
+  *out = it->second;
+  return 0;
+}
 
 attest::ReportBody AttestationFiles::CurrentBody() const {
   attest::ReportBody b;
@@ -83,9 +95,14 @@ int AttestationFiles::Stat(const std::string& name, Node* out) const {
   } else if (name.rfind("keys/", 0) == 0) {
     std::string key = name.substr(5);
     std::lock_guard<std::mutex> lock(mu_);
-    if (!IsSealKey(key) && keys_.count(key) == 0) return -ENOENT;
-    out->writable = !IsSealKey(key);
-    out->size = kKeySize;
+    if (IsSealKey(key)) {
+      out->size = kKeySize;
+      return 0;
+    }
+    auto it = keys_.find(key);
+    if (it == keys_.end()) return -ENOENT;
+    out->writable = true;
+    out->size = it->second.size();  // 0 until set
   } else {
     return -ENOENT;
   }
@@ -127,15 +144,11 @@ int AttestationFiles::Snapshot(const std::string& name, Bytes* out) const {
     if (!quote.ok()) return -EIO;
     *out = std::move(quote).value();
   } else {
-    std::string key = name.substr(5);
-    if (key == kSealKeys[0]) {
-      *out = SimSealKey(key, id_.mr_enclave);
-    } else if (key == kSealKeys[1]) {
-      *out = SimSealKey(key, id_.mr_signer);
-    } else {
-      std::lock_guard<std::mutex> lock(mu_);
-      *out = keys_.at(key);
-    }
+    int rc = Key(name.substr(5), out);
+    if (rc == -ENOKEY)
+      out->clear();  // a key not set yet reads as empty, as in Gramine
+    else if (rc != 0)
+      return rc;
   }
   return 0;
 }
@@ -144,7 +157,9 @@ int AttestationFiles::Commit(const std::string& name, ByteSpan content) {
   Node node;
   if (int rc = Stat(name, &node); rc != 0) return rc;
   if (!node.writable) return -EACCES;
-  if (content.size() != node.size) return -EINVAL;
+  bool key = name.rfind("keys/", 0) == 0;
+  if (key && content.size() != kKeySize) return -EACCES;  // as Gramine's key_save
+  if (!key && content.size() != node.size) return -EINVAL;
   std::lock_guard<std::mutex> lock(mu_);
   if (name == "user_report_data") {
     std::copy(content.begin(), content.end(), report_data_.begin());

@@ -10,8 +10,9 @@
 //   my_target_info    r   512 bytes: this enclave's TARGETINFO
 //   report            r   432 bytes: sgx_report_t over the current user_report_data
 //   quote             r   DCAP quote over the current user_report_data (only with quoting)
-//   keys/_sgx_mrenclave, keys/_sgx_mrsigner  r   16-byte sealing keys (simulated, NOT secret)
-//   keys/<name>       rw  16 bytes, initially fs.insecure__keys.<name>
+//   keys/_sgx_mrenclave, keys/_sgx_mrsigner  r   16-byte sealing keys (sealing.h)
+//   keys/<name>       rw  16 raw bytes: fs.insecure__keys.<name>, or a key an encrypted mount
+//                         names; empty until set (as Gramine's), set by writing 16 bytes
 //
 // Like Gramine's "str" pseudo-files, a file's content is fixed when it is opened; a write is
 // committed when the file is closed (flush) and must give exactly the file's size.
@@ -47,10 +48,14 @@ struct EnclaveIdentity {
 
 // QuoteFn returns a quote over a report body (the simulated quoting enclave).
 using QuoteFn = std::function<Result<Bytes>(const attest::ReportBody& body)>;
+// SealKeyFn returns the sealing key _sgx_mrenclave or _sgx_mrsigner (SealingKeys::Get).
+using SealKeyFn = std::function<Result<Bytes>(std::string_view name)>;
 
 class AttestationFiles {
  public:
-  AttestationFiles(EnclaveIdentity id, QuoteFn quote, std::map<std::string, Bytes> keys);
+  // `keys` are the named keys: 16 bytes, or empty for a key that exists but is not set yet.
+  AttestationFiles(EnclaveIdentity id, QuoteFn quote, std::map<std::string, Bytes> keys,
+                   SealKeyFn seal_keys);
 
   struct Node {
     bool dir = false;
@@ -65,8 +70,13 @@ class AttestationFiles {
 
   // Snapshot returns the content of `name` as of now (-ENOENT, -EIO if quoting fails).
   int Snapshot(const std::string& name, Bytes* out) const;
-  // Commit stores a written file (-EACCES read-only, -EINVAL wrong size).
+  // Commit stores a written file (-EACCES read-only or a key that is not 16 bytes, -EINVAL
+  // another file of the wrong size).
   int Commit(const std::string& name, ByteSpan content);
+
+  // Key returns the current value of key `name` (what keys/<name> reads): 0, -ENOENT (no such
+  // key), -ENOKEY (not set yet) or -EIO (the sealing secret cannot be read; logged).
+  int Key(const std::string& name, Bytes* out) const;
 
   // ReportBody is the body a report or quote carries now.
   attest::ReportBody CurrentBody() const;
@@ -78,12 +88,8 @@ class AttestationFiles {
   mutable std::mutex mu_;
   std::array<uint8_t, attest::kReportDataSize> report_data_{};
   Bytes target_info_ = Bytes(kTargetInfoSize);
-  std::map<std::string, Bytes> keys_;  // user keys; the sealing keys are derived
+  std::map<std::string, Bytes> keys_;  // user keys (empty: not set); the sealing keys are derived
+  SealKeyFn seal_keys_;
 };
-
-// SimSealKey derives the simulated sealing key for `label` ("_sgx_mrenclave" or
-// "_sgx_mrsigner") from the measurement: HMAC-SHA256("shroud simulated seal key", label ||
-// measurement)[0:16]. Deterministic, hence NOT a secret: simulation only.
-Bytes SimSealKey(std::string_view label, ByteSpan measurement);
 
 }  // namespace uid2::runtime

@@ -101,14 +101,25 @@ Result<MountSpec> ReadMount(const Value& v, std::string_view key, bool is_root) 
   if (const Value* t = v.Find("type")) {
     UID2_ASSIGN_OR_RETURN(type, GetString(*t, std::string(key) + ".type"));
   }
-  if (type == "encrypted") {
-    return Error::Unsupported("manifest key '" + std::string(key) +
-                              "': encrypted mounts are not supported yet by shroud run");
-  }
   if (type == "tmpfs") {
     m.type = MountType::kTmpfs;
+  } else if (type == "encrypted") {
+    if (is_root) return KeyError(key, "an encrypted fs.root is not supported (mount a directory)");
+    m.type = MountType::kEncrypted;
+    m.key_name = kDefaultKeyName;
+    if (const Value* k = v.Find("key_name")) {
+      UID2_ASSIGN_OR_RETURN(m.key_name, GetString(*k, std::string(key) + ".key_name"));
+      if (!IsKnownKeyName(m.key_name)) {
+        return KeyError(key, "key_name '" + m.key_name +
+                                 "': names starting with '_' are reserved for the sealing keys "
+                                 "_sgx_mrenclave and _sgx_mrsigner");
+      }
+    }
   } else if (type != "chroot") {
-    return KeyError(key, "mount type '" + type + "' is not supported (chroot or tmpfs)");
+    return KeyError(key, "mount type '" + type + "' is not supported (chroot, encrypted or tmpfs)");
+  }
+  if (m.type != MountType::kEncrypted && v.Find("key_name") != nullptr) {
+    return KeyError(key, "key_name is only meaningful for type = \"encrypted\"");
   }
   if (is_root) {
     m.path = "/";
@@ -122,9 +133,9 @@ Result<MountSpec> ReadMount(const Value& v, std::string_view key, bool is_root) 
   if (const Value* u = v.Find("uri")) {
     UID2_ASSIGN_OR_RETURN(m.uri, GetString(*u, std::string(key) + ".uri"));
   }
-  if (m.type == MountType::kChroot) {
+  if (m.type != MountType::kTmpfs) {
     if (m.uri.empty()) {
-      if (!is_root) return KeyError(key, "a chroot mount needs 'uri'");
+      if (!is_root) return KeyError(key, "a " + type + " mount needs 'uri'");
       m.uri = "file:/";
     }
     if (!UriToBundlePath(m.uri).ok())
@@ -134,7 +145,7 @@ Result<MountSpec> ReadMount(const Value& v, std::string_view key, bool is_root) 
 }
 
 Status ReadFs(const Value& root, RunSpec* spec) {
-  MountSpec fs_root{"/", MountType::kChroot, "file:/"};
+  MountSpec fs_root{"/", MountType::kChroot, "file:/", ""};
   if (const Value* v = root.FindPath("fs.root")) {
     UID2_ASSIGN_OR_RETURN(fs_root, ReadMount(*v, "fs.root", true));
   }
@@ -280,6 +291,11 @@ Status ReadSys(const Value& root, RunSpec* spec) {
 }
 
 }  // namespace
+
+bool IsKnownKeyName(std::string_view name) {
+  if (name.empty()) return false;
+  return name[0] != '_' || name == kSealKeyMrEnclave || name == kSealKeyMrSigner;
+}
 
 std::string NormalisePath(std::string_view path) {
   std::vector<std::string_view> parts;

@@ -5,8 +5,8 @@
 //   manifest::LoadManifest(".../entrypoint.manifest.sgx")); UID2_ASSIGN_OR_RETURN(RunSpec spec,
 //   RunSpecFromManifest(m));
 //
-// Every failure is kInvalid (or kUnsupported for encrypted mounts and for the sys.*/loader.*
-// options runtime_options.h marks refused) and names the manifest key.
+// Every failure is kInvalid (or kUnsupported for the sys.*/loader.* options runtime_options.h
+// marks refused) and names the manifest key.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +22,25 @@
 
 namespace uid2::runtime {
 
-enum class MountType { kChroot, kTmpfs };
+enum class MountType { kChroot, kTmpfs, kEncrypted };
 
-// One entry of fs.root / fs.mounts. `uri` is a `file:` URI for chroot mounts, empty for tmpfs.
+// kDefaultKeyName is the key of an encrypted mount without key_name (Gramine's default);
+// kSealKeyMrEnclave / kSealKeyMrSigner are the sealing keys (Gramine's special keys).
+inline constexpr std::string_view kDefaultKeyName = "default";
+inline constexpr std::string_view kSealKeyMrEnclave = "_sgx_mrenclave";
+inline constexpr std::string_view kSealKeyMrSigner = "_sgx_mrsigner";
+
+// IsKnownKeyName: not empty, and a name starting with '_' is one of the two sealing keys.
+bool IsKnownKeyName(std::string_view name);
+
+// One entry of fs.root / fs.mounts. `uri` is a `file:` URI for chroot and encrypted mounts,
+// empty for tmpfs. `key_name` names the key of an encrypted mount (fs.insecure__keys.NAME, a
+// key the app writes to /dev/attestation/keys/NAME, or _sgx_mrenclave / _sgx_mrsigner).
 struct MountSpec {
   std::string path;  // inside the app's view, absolute, normalised ("/" for fs.root)
   MountType type = MountType::kChroot;
   std::string uri;
+  std::string key_name;  // encrypted mounts only
 };
 
 // loader.env.NAME: a fixed value, or passthrough of the host's value.
@@ -84,7 +96,8 @@ struct RunSpec {
 };
 
 // RunSpecFromManifest reads the keys above. Trusted files must carry a sha256 (a .manifest.sgx
-// always does); encrypted mounts are refused with kUnsupported ("not supported yet").
+// always does). An encrypted fs.root and a key_name starting with '_' other than the two
+// sealing keys are refused (kInvalid).
 Result<RunSpec> RunSpecFromManifest(const manifest::Manifest& m);
 
 // NormalisePath makes an absolute path canonical without touching the disk: collapses "//",

@@ -134,6 +134,12 @@ Result<int> RunVerified(const RunOptions& options, const Bundle& bundle,
   PhaseClock& clock = *clock_ptr;
   UID2_ASSIGN_OR_RETURN(RunSpec spec, RunSpecFromManifest(verified.manifest));
   UID2_ASSIGN_OR_RETURN(View view, View::Create(spec, bundle.root));
+  for (const MountSpec& m : spec.mounts) {  // an encrypted mount's directory holds its files
+    if (m.type != MountType::kEncrypted) continue;
+    std::error_code ec;
+    std::filesystem::create_directories(view.Resolve(m.path).host, ec);
+    if (ec) return Error::Io("encrypted mount " + m.path + ": " + ec.message());
+  }
   clock.Mark("view_rules");
 
   std::optional<Bytes> argv_src, env_src;
@@ -168,7 +174,24 @@ Result<int> RunVerified(const RunOptions& options, const Bundle& bundle,
   UID2_ASSIGN_OR_RETURN(std::vector<std::string> envp, BuildEnv(spec, host_env, env_src));
 
   UID2_ASSIGN_OR_RETURN(QuoteFn quote, MakeQuoteFn(options, spec));
-  AttestationFiles attestation(IdentityOf(verified.sig), quote, spec.insecure_keys);
+  std::error_code ec;  // a relative --sealing-secret is taken from the current directory
+  SealingKeys sealing(
+      std::filesystem::absolute(options.sealing_secret, ec).lexically_normal().string(),
+      IdentityOf(verified.sig));
+  std::map<std::string, Bytes> keys = spec.insecure_keys;
+  for (const MountSpec& m : spec.mounts) {
+    if (m.type != MountType::kEncrypted) continue;
+    if (m.key_name == kSealKeyMrEnclave || m.key_name == kSealKeyMrSigner) {
+      // Read (or create) the secret now: a host that cannot provide it fails the run here,
+      // not the app's first open.
+      Result<Bytes> key = sealing.Get(m.key_name);
+      if (!key.ok()) return std::move(key).error().Context("fs.mounts (" + m.path + ")");
+    } else {
+      keys.emplace(m.key_name, Bytes{});  // exists, not set until the app writes it
+    }
+  }
+  AttestationFiles attestation(IdentityOf(verified.sig), quote, std::move(keys),
+                               [&sealing](std::string_view name) { return sealing.Get(name); });
   Enforcement mode = options.trace_out.empty() ? Enforcement::kEnforce : Enforcement::kTrace;
   if (mode == Enforcement::kTrace) {
     log::Warn("trace_mode",

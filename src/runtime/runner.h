@@ -7,6 +7,7 @@
 
 #include "common/status.h"
 #include "runtime/measurement_cache.h"
+#include "runtime/sealing.h"
 
 namespace uid2::runtime {
 
@@ -19,6 +20,9 @@ struct RunOptions {
   bool print_identity = false;    // log MRENCLAVE/MRSIGNER before starting
   // Verified MRENCLAVEs (measurement_cache.h); empty = no cache.
   std::string measurement_cache_dir = std::string(kDefaultMeasurementCacheDir);
+  // The host secret the sealing keys _sgx_mrenclave/_sgx_mrsigner derive from (sealing.h);
+  // created on first use.
+  std::string sealing_secret = std::string(kDefaultSealingSecretPath);
 };
 
 // RunBundle returns the app's exit status (128 + N if killed by signal N), or an Error when

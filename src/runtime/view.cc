@@ -28,7 +28,21 @@ bool IsUnder(std::string_view path, std::string_view dir) {
          (path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/');
 }
 
+// NormaliseKeepRelative normalises like Gramine's get_norm_path: "." and empty parts go, ".."
+// removes the previous part (never above the start), and a relative path stays relative.
+std::string NormaliseKeepRelative(std::string_view path) {
+  bool absolute = !path.empty() && path[0] == '/';
+  std::string norm = NormalisePath(path);
+  if (absolute) return norm;
+  return norm == "/" ? "" : norm.substr(1);
+}
+
 }  // namespace
+
+bool View::has_encrypted_mounts() const {
+  return std::any_of(mounts_.begin(), mounts_.end(),
+                     [](const Mount& m) { return m.type == MountType::kEncrypted; });
+}
 
 std::string View::CanonicalBundlePath(std::string_view bundle_path) const {
   std::vector<std::string> pending = Split(bundle_path);
@@ -83,11 +97,12 @@ Result<View> View::Create(const RunSpec& spec, const std::string& bundle_root) {
   while (v.root_.size() > 1 && v.root_.back() == '/') v.root_.pop_back();
   v.allow_all_ = spec.allow_all_but_log;
   for (const MountSpec& m : spec.mounts) {
-    Mount mount{m.path, m.type, ""};
-    if (m.type == MountType::kChroot) {
+    Mount mount{m.path, m.type, "", "", m.key_name};
+    if (m.type != MountType::kTmpfs) {
       UID2_ASSIGN_OR_RETURN(std::string p, UriToBundlePath(m.uri));
       mount.bundle_path = v.CanonicalBundlePath(p);
     }
+    if (m.type == MountType::kEncrypted) mount.uri_path = m.uri.substr(5);
     if (m.path != "/") v.AddSyntheticDir(m.path);
     // A later mount at the same path replaces an earlier one.
     std::erase_if(v.mounts_, [&](const Mount& x) { return x.view_path == m.path; });
@@ -139,6 +154,12 @@ Location View::Resolve(std::string_view view_path) const {
     }
     std::string rest = m.view_path == "/" ? path : path.substr(m.view_path.size());
     loc.kind = Location::Kind::kHost;
+    if (m.type == MountType::kEncrypted) {
+      loc.kind = Location::Kind::kEncrypted;
+      loc.pf_path = NormaliseKeepRelative(m.uri_path + rest);
+      loc.key_name = m.key_name;
+      loc.mount_path = m.view_path;
+    }
     loc.bundle_path = NormalisePath(m.bundle_path + rest);
     loc.host = loc.bundle_path == "/" ? root_ : root_ + loc.bundle_path;
     return loc;

@@ -33,11 +33,17 @@ struct Location {
     kHost,         // a file or directory of the bundle: see host / bundle_path
     kSynthetic,    // a directory that exists only in the view
     kAttestation,  // below /dev/attestation (served by AttestationFiles)
+    kEncrypted,    // at or below an encrypted mount: see host / bundle_path / pf_path / key_name
     kNone,         // nothing (below a tmpfs mount point or under /dev)
   };
   Kind kind = Kind::kNone;
-  std::string host;         // absolute host path (kHost)
-  std::string bundle_path;  // "/x" inside the bundle root (kHost), for URIs and policy
+  std::string host;         // absolute host path (kHost, kEncrypted)
+  std::string bundle_path;  // "/x" inside the bundle root (kHost, kEncrypted)
+  // kEncrypted: the path bound into the protected file, as Gramine binds it: the mount's URI
+  // without "file:", followed by the rest of the path, normalised ("enc/a" for uri "file:enc").
+  std::string pf_path;
+  std::string key_name;    // kEncrypted
+  std::string mount_path;  // kEncrypted: the mount's view path (the same mount for a rename)
 };
 
 class View {
@@ -57,6 +63,7 @@ class View {
   // Names the view adds inside `view_path` (mount points, /dev, /proc, ...).
   const std::set<std::string>& SyntheticChildren(const std::string& view_path) const;
   bool allow_all_but_log() const { return allow_all_; }
+  bool has_encrypted_mounts() const;
   const std::string& bundle_root() const { return root_; }
 
   // CanonicalBundlePath follows symbolic links of `bundle_path` inside the root (absolute
@@ -68,6 +75,8 @@ class View {
     std::string view_path;
     MountType type;
     std::string bundle_path;
+    std::string uri_path;  // encrypted: the URI without "file:", as written
+    std::string key_name;  // encrypted
   };
   void AddSyntheticDir(const std::string& view_path);
 

@@ -24,8 +24,9 @@ namespace {
 
 // One open file of the app.
 struct Handle {
-  enum class Kind { kHost, kTrusted, kAttestation } kind = Kind::kHost;
+  enum class Kind { kHost, kTrusted, kAttestation, kEncrypted } kind = Kind::kHost;
   int fd = -1;
+  std::shared_ptr<EncryptedFiles::Node> enc;  // kEncrypted
   std::string host;
   std::string att_name;  // kAttestation
   Bytes data;            // kAttestation: the snapshot (and the written bytes)
@@ -57,6 +58,14 @@ int OpGetattr(const char* path, struct stat* st, struct fuse_file_info*) {
         return 0;
       }
       return -errno;
+    case Location::Kind::kEncrypted: {
+      int rc = fs->encrypted().Getattr(NormalisePath(path), loc, st);
+      if (rc != 0 && fs->view().IsSyntheticDir(NormalisePath(path))) {
+        SyntheticDirStat(st);
+        return 0;
+      }
+      return rc;
+    }
     case Location::Kind::kSynthetic:
       SyntheticDirStat(st);
       return 0;
@@ -93,7 +102,7 @@ int OpReaddir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, struct f
   if (loc.kind == Location::Kind::kAttestation ||
       (loc.kind == Location::Kind::kSynthetic && view_path == kAttestationDir)) {
     for (const std::string& n : fs->attestation().List(AttName(path))) names.insert(n);
-  } else if (loc.kind == Location::Kind::kHost) {
+  } else if (loc.kind == Location::Kind::kHost || loc.kind == Location::Kind::kEncrypted) {
     DIR* d = opendir(loc.host.c_str());
     if (d == nullptr && names.empty()) return -errno;
     if (d != nullptr) {
@@ -127,10 +136,23 @@ int OpenAttestation(ViewFs* fs, const char* path, struct fuse_file_info* fi) {
 
 bool Writes(int flags) { return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC); }
 
+int OpenEncrypted(ViewFs* fs, const char* path, const Location& loc, bool create, mode_t mode,
+                  struct fuse_file_info* fi) {
+  auto h = std::make_unique<Handle>();
+  h->kind = Handle::Kind::kEncrypted;
+  h->host = loc.host;
+  bool truncate = create || (fi->flags & O_TRUNC);
+  int rc = fs->encrypted().Open(NormalisePath(path), loc, create, truncate, mode, &h->enc);
+  if (rc != 0) return rc;
+  fi->fh = reinterpret_cast<uint64_t>(h.release());
+  return 0;
+}
+
 int OpOpen(const char* path, struct fuse_file_info* fi) {
   ViewFs* fs = Self();
   Location loc = fs->view().Resolve(path);
   if (loc.kind == Location::Kind::kAttestation) return OpenAttestation(fs, path, fi);
+  if (loc.kind == Location::Kind::kEncrypted) return OpenEncrypted(fs, path, loc, false, 0, fi);
   if (loc.kind != Location::Kind::kHost) return -EACCES;
   bool write = Writes(fi->flags);
   const crypto::Sha256Digest* sha = nullptr;
@@ -157,7 +179,7 @@ int OpOpen(const char* path, struct fuse_file_info* fi) {
 int OpCreate(const char* path, mode_t mode, struct fuse_file_info* fi) {
   ViewFs* fs = Self();
   Location loc = fs->view().Resolve(path);
-  if (loc.kind == Location::Kind::kAttestation) return -EACCES;
+  if (loc.kind == Location::Kind::kEncrypted) return OpenEncrypted(fs, path, loc, true, mode, fi);
   if (loc.kind != Location::Kind::kHost) return -EACCES;
   const crypto::Sha256Digest* sha = nullptr;
   if (fs->Decide(NormalisePath(path), loc.bundle_path, true, &sha) != Access::kAllowed) {
@@ -203,6 +225,10 @@ int OpReadBuf(const char*, struct fuse_bufvec** bufp, size_t size, off_t offset,
       n = got < 0 ? -errno : static_cast<int>(got);
       break;
     }
+    case Handle::Kind::kEncrypted:
+      n = Self()->encrypted().Read(*h->enc, std::span<uint8_t>(mem, size),
+                                   static_cast<uint64_t>(offset));
+      break;
   }
   if (n < 0) {
     std::free(mem);
@@ -228,12 +254,19 @@ int OpWrite(const char*, const char* buf, size_t size, off_t offset, struct fuse
     h->dirty = true;
     return static_cast<int>(size);
   }
+  if (h->kind == Handle::Kind::kEncrypted) {
+    if (offset < 0) return -EINVAL;
+    return Self()->encrypted().Write(
+        *h->enc, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf), size),
+        static_cast<uint64_t>(offset));
+  }
   ssize_t n = pwrite(h->fd, buf, size, offset);
   return n < 0 ? -errno : static_cast<int>(n);
 }
 
 int OpFlush(const char*, struct fuse_file_info* fi) {
   Handle* h = H(fi);
+  if (h->kind == Handle::Kind::kEncrypted) return Self()->encrypted().Flush(*h->enc);
   if (h->kind != Handle::Kind::kAttestation || !h->dirty) return 0;
   h->dirty = false;
   return Self()->attestation().Commit(h->att_name, h->data);
@@ -241,6 +274,7 @@ int OpFlush(const char*, struct fuse_file_info* fi) {
 
 int OpRelease(const char*, struct fuse_file_info* fi) {
   Handle* h = H(fi);
+  if (h->kind == Handle::Kind::kEncrypted) Self()->encrypted().Release(h->enc);
   if (h->fd >= 0) close(h->fd);
   delete h;
   return 0;
@@ -248,13 +282,15 @@ int OpRelease(const char*, struct fuse_file_info* fi) {
 
 int OpFsync(const char*, int datasync, struct fuse_file_info* fi) {
   Handle* h = H(fi);
+  if (h->kind == Handle::Kind::kEncrypted) return Self()->encrypted().Fsync(*h->enc, datasync);
   if (h->fd < 0) return 0;
   return (datasync ? fdatasync(h->fd) : fsync(h->fd)) == 0 ? 0 : -errno;
 }
 
-// Mutations of the tree: only inside allowed paths.
+// Mutations of the tree: only inside allowed paths and encrypted mounts.
 int CheckMutable(ViewFs* fs, const char* path, Location* loc) {
   *loc = fs->view().Resolve(path);
+  if (loc->kind == Location::Kind::kEncrypted) return 0;
   if (loc->kind != Location::Kind::kHost) return -EACCES;
   const crypto::Sha256Digest* sha = nullptr;
   if (fs->Decide(NormalisePath(path), loc->bundle_path, true, &sha) != Access::kAllowed) {
@@ -269,24 +305,43 @@ int CheckMutable(ViewFs* fs, const char* path, Location* loc) {
   return (call) == 0 ? 0 : -errno
 
 int OpMkdir(const char* path, mode_t mode) { UID2_MUTATE(mkdir(loc.host.c_str(), mode)); }
-int OpUnlink(const char* path) { UID2_MUTATE(unlink(loc.host.c_str())); }
+int OpUnlink(const char* path) {
+  Location loc;
+  if (int rc = CheckMutable(Self(), path, &loc); rc != 0) return rc;
+  if (loc.kind == Location::Kind::kEncrypted) return Self()->encrypted().Unlink(loc);
+  return unlink(loc.host.c_str()) == 0 ? 0 : -errno;
+}
 int OpRmdir(const char* path) { UID2_MUTATE(rmdir(loc.host.c_str())); }
 int OpChmod(const char* path, mode_t mode, struct fuse_file_info*) {
   UID2_MUTATE(chmod(loc.host.c_str(), mode));
 }
-int OpTruncate(const char* path, off_t size, struct fuse_file_info*) {
-  UID2_MUTATE(truncate(loc.host.c_str(), size));
+int OpTruncate(const char* path, off_t size, struct fuse_file_info* fi) {
+  Location loc;
+  if (int rc = CheckMutable(Self(), path, &loc); rc != 0) return rc;
+  if (loc.kind == Location::Kind::kEncrypted) {
+    if (size < 0) return -EINVAL;
+    if (fi != nullptr && H(fi)->kind == Handle::Kind::kEncrypted) {
+      return Self()->encrypted().Truncate(*H(fi)->enc, static_cast<uint64_t>(size));
+    }
+    return Self()->encrypted().TruncatePath(NormalisePath(path), loc, static_cast<uint64_t>(size));
+  }
+  return truncate(loc.host.c_str(), size) == 0 ? 0 : -errno;
 }
 int OpUtimens(const char* path, const struct timespec tv[2], struct fuse_file_info*) {
   UID2_MUTATE(utimensat(AT_FDCWD, loc.host.c_str(), tv, AT_SYMLINK_NOFOLLOW));
 }
 int OpSymlink(const char* target, const char* path) {
+  if (Self()->view().Resolve(path).kind == Location::Kind::kEncrypted) return -EACCES;
   UID2_MUTATE(symlink(target, loc.host.c_str()));
 }
 int OpRename(const char* from, const char* to, unsigned int flags) {
   Location src, dst;
   if (int rc = CheckMutable(Self(), from, &src); rc != 0) return rc;
   if (int rc = CheckMutable(Self(), to, &dst); rc != 0) return rc;
+  if (src.kind == Location::Kind::kEncrypted) {
+    return Self()->encrypted().Rename(NormalisePath(from), src, NormalisePath(to), dst, flags);
+  }
+  if (dst.kind == Location::Kind::kEncrypted) return -EXDEV;
   return renameat2(AT_FDCWD, src.host.c_str(), AT_FDCWD, dst.host.c_str(), flags) == 0 ? 0 : -errno;
 }
 #undef UID2_MUTATE
@@ -353,7 +408,14 @@ ViewFs::ViewFs(const View* view, AttestationFiles* attestation, Enforcement mode
     : view_(view),
       attestation_(attestation),
       mode_(mode),
-      trusted_([this](const std::string& host) { InvalidateHost(host); }) {}
+      trusted_([this](const std::string& host) { InvalidateHost(host); }),
+      encrypted_([this](const std::string& name, pf::Key* out) {
+        Bytes key;
+        if (int rc = attestation_->Key(name, &key); rc != 0) return rc;
+        if (key.size() != out->size()) return -EINVAL;
+        std::copy(key.begin(), key.end(), out->begin());
+        return 0;
+      }) {}
 
 ViewFs::~ViewFs() { Stop(); }
 
@@ -486,6 +548,26 @@ std::string TraceSnippet(const std::map<std::string, bool>& outside) {
       "";
   out += "sgx.trusted_files = [\n" + trusted + "]\n";
   out += "sgx.allowed_files = [\n" + allowed + "]\n";
+  // Written files stay in the host's hands (readable, changeable): propose sealing their
+  // directories instead, as encrypted mounts (the app sees the same paths).
+  std::set<std::string> dirs;
+  for (const auto& [path, written] : outside) {
+    size_t slash = path.rfind('/');
+    if (written && slash != std::string::npos && slash > 0) dirs.insert(path.substr(0, slash));
+  }
+  if (!dirs.empty()) {
+    out +=
+        "# Allowed files are plaintext the host can read and change. To keep what the app writes\n"
+        "# confidential and authenticated, mount these directories encrypted instead (sealed to\n"
+        "# this enclave; see docs/runtime.md \"Encrypted mounts\") and drop them from\n"
+        "# sgx.allowed_files:\n"
+        "# fs.mounts = [\n";
+    for (const std::string& d : dirs) {
+      out += "#   { type = \"encrypted\", path = " + JsonQuote(d) +
+             ", uri = " + JsonQuote("file:" + d) + ", key_name = \"_sgx_mrenclave\" },\n";
+    }
+    out += "# ]\n";
+  }
   return out;
 }
 

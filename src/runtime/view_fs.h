@@ -3,8 +3,9 @@
 // It runs inside `shroud run` (never inside the app) and applies View's rules on every
 // operation: trusted files are opened through TrustedFiles (read-only, verified, later reads
 // re-verified), allowed files pass through to the bundle, /dev/attestation is served from
-// AttestationFiles, and any other open, create, write, rename or delete is refused with EACCES
-// and logged once per path, naming the manifest entry that would allow it. Metadata (stat,
+// AttestationFiles, files of encrypted mounts are served decrypted by EncryptedFiles, and any
+// other open, create, write, rename or delete is refused with EACCES and logged once per path,
+// naming the manifest entry that would allow it. Metadata (stat,
 // readdir, readlink) of any file under a chroot mount stays visible, as under Gramine.
 //
 // In trace mode nothing is refused; every file used outside the manifest is recorded for
@@ -21,6 +22,7 @@
 
 #include "common/status.h"
 #include "runtime/attestation_files.h"
+#include "runtime/encrypted_files.h"
 #include "runtime/trusted_files.h"
 #include "runtime/view.h"
 
@@ -63,6 +65,7 @@ class ViewFs {
   const View& view() const { return *view_; }
   AttestationFiles& attestation() { return *attestation_; }
   TrustedFiles& trusted() { return trusted_; }
+  EncryptedFiles& encrypted() { return encrypted_; }
   Enforcement mode() const { return mode_; }
   // Decide returns the access for opening `bundle_path` (denials are logged here).
   Access Decide(const std::string& view_path, const std::string& bundle_path, bool write,
@@ -75,6 +78,7 @@ class ViewFs {
   AttestationFiles* attestation_;
   Enforcement mode_;
   TrustedFiles trusted_;
+  EncryptedFiles encrypted_;
   struct fuse* fuse_ = nullptr;
   std::thread loop_;
   std::atomic<bool> loop_done_{false};

@@ -62,6 +62,14 @@ TEST(AzurePackageTest, BuildsReproduciblyAndPrintsIdentity) {
     EXPECT_NE(r.out.find(f), std::string::npos) << f;
   }
   EXPECT_EQ(r.out.find(".pem"), std::string::npos);  // no key material in the bundle
+  // optout_data_dir (run/optout in the local profile) is an encrypted mount sealed to MRENCLAVE.
+  r = RunCommand("tar xzOf " + out +
+                 "/uid2-operator/uid2-operator.tar.gz "
+                 "uid2-operator/gramine/app_files/entrypoint.manifest.sgx");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("path = \"/app/run/optout\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("type = \"encrypted\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("key_name = \"_sgx_mrenclave\""), std::string::npos) << r.out;
   auto yaml = uid2::ReadFile(out + "/uid2-operator-aks.yml");
   ASSERT_TRUE(yaml.ok());
   EXPECT_NE(yaml->find("secretKeyRef"), std::string::npos);

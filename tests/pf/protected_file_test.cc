@@ -241,3 +241,25 @@ TEST(ProtectedFile, RefusesBadPathsAndModes) {
 
 }  // namespace
 }  // namespace uid2::pf
+
+namespace uid2::pf {
+namespace {
+
+// Sequential 1 MiB writes far past the node cache (48 nodes): making room for a data node must
+// never evict the MHT node just loaded for it (a shroud run write of 50 MiB crashed on that).
+TEST(CacheChain, SequentialWritesFarPastTheCacheKeepTheMhtChain) {
+  testing::TempDir dir;
+  testing::Fd fd(dir.File("big"), O_RDWR | O_CREAT | O_TRUNC);
+  auto pf = ProtectedFile::Open(fd.get(), "big", testing::TestKey(), Mode::kReadWrite, true);
+  ASSERT_TRUE(pf.ok()) << pf.error().message();
+  Bytes block = testing::Pattern(1 << 20, 7);
+  for (uint64_t i = 0; i < 64; i++) ASSERT_TRUE((*pf)->Write(i << 20, block).ok()) << i;
+  ASSERT_TRUE((*pf)->Close().ok());
+  auto back = testing::DecryptFrom(dir.File("big"), "big");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  ASSERT_EQ(back->size(), 64u << 20);
+  EXPECT_TRUE(std::equal(block.begin(), block.end(), back->begin() + (63 << 20)));
+}
+
+}  // namespace
+}  // namespace uid2::pf

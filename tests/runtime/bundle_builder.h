@@ -4,7 +4,8 @@
 // programs are copied with the libraries ldd names, the manifest goes to
 // /gramine/app_files/entrypoint.manifest, and `shroud sign` (with the test key and the
 // stand-in libpal from tests/data/runtime) writes entrypoint.manifest.sgx and entrypoint.sig.
-// Every `shroud run` of a test names a measurement cache in its own temporary directory.
+// Every `shroud run` of a test names a measurement cache and a sealing secret in its own
+// temporary directory (never the host's defaults under /var).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -29,6 +30,7 @@ class TestBundle {
   TestBundle() {
     char tmpl[] = "/tmp/shroud-rt-test-XXXXXX";
     base_ = mkdtemp(tmpl);
+    sealing_secret_ = base_ + "/sealing-secret";
     root_ = base_ + "/root";
     fs::create_directories(root_ + "/gramine/app_files");
     fs::create_directories(root_ + "/usr/lib/x86_64-linux-gnu/gramine/sgx");
@@ -84,7 +86,14 @@ class TestBundle {
   // CacheDir is this bundle's own measurement cache (created by the first run): the tests never
   // use the host's default, /var/cache/shroud/measurements. ShroudRun is `shroud run` with it.
   std::string CacheDir() const { return base_ + "/measurement-cache"; }
-  std::string ShroudRun() const { return "shroud run --measurement-cache " + CacheDir() + " "; }
+  // SealingSecret is the --sealing-secret of this bundle's runs (created by the first run that
+  // needs it); SetSealingSecret plays another host.
+  const std::string& SealingSecret() const { return sealing_secret_; }
+  void SetSealingSecret(std::string path) { sealing_secret_ = std::move(path); }
+  std::string ShroudRun() const {
+    return "shroud run --measurement-cache " + CacheDir() + " --sealing-secret " + sealing_secret_ +
+           " ";
+  }
   // Run runs `shroud run ROOT <options_and_args>` (stdout and stderr together).
   RunResult Run(const std::string& options_and_args, const std::string& env = "") const {
     return RunCommand(env + " " + ShroudRun() + root_ + " " + options_and_args);
@@ -93,6 +102,7 @@ class TestBundle {
  private:
   std::string base_;  // holds root/, measurement-cache/ and scratch files (Path("/../x"))
   std::string root_;
+  std::string sealing_secret_;
 };
 
 // SkipWithoutHost skips the test, saying why, when this host cannot run `shroud run`.

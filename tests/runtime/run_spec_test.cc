@@ -36,13 +36,32 @@ TEST(RunSpecTest, RefusesPassthroughFalseWithHostEnv) {
   EXPECT_NE(r.error().message().find("loader.env.X"), std::string::npos);
 }
 
-TEST(RunSpecTest, EncryptedMountsAreNotSupportedYet) {
-  auto r = TrySpec(
+TEST(RunSpecTest, RefusesUnknownSealingKeysAndMisplacedKeyNames) {
+  for (const char* bad : {"fs.mounts = [{ type = \"encrypted\", path = \"/e\", uri = \"file:/e\","
+                          " key_name = \"_sgx_other\" }]\n",
+                          "fs.mounts = [{ type = \"encrypted\", path = \"/e\", uri = \"file:/e\","
+                          " key_name = \"\" }]\n",
+                          "fs.mounts = [{ type = \"encrypted\", path = \"/e\" }]\n",
+                          "fs.mounts = [{ type = \"chroot\", path = \"/e\", uri = \"file:/e\","
+                          " key_name = \"k\" }]\n",
+                          "fs.root = { type = \"encrypted\", uri = \"file:/\" }\n"}) {
+    auto r = TrySpec(std::string("libos.entrypoint = \"/a\"\n") + bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalid) << bad;
+  }
+}
+
+TEST(RunSpecTest, ReadsEncryptedMountsWithGraminesDefaultKeyName) {
+  RunSpec s = Spec(
       "libos.entrypoint = \"/a\"\n"
-      "fs.mounts = [{ type = \"encrypted\", path = \"/e\", uri = \"file:/e\" }]\n");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code(), ErrorCode::kUnsupported);
-  EXPECT_NE(r.error().message().find("not supported yet"), std::string::npos);
+      "fs.mounts = [{ type = \"encrypted\", path = \"/e\", uri = \"file:/enc\" },\n"
+      "  { type = \"encrypted\", path = \"/s\", uri = \"file:s\", key_name = \"_sgx_mrsigner\" "
+      "}]\n");
+  ASSERT_EQ(s.mounts.size(), 3u);
+  EXPECT_EQ(s.mounts[1].type, MountType::kEncrypted);
+  EXPECT_EQ(s.mounts[1].key_name, "default");
+  EXPECT_EQ(s.mounts[1].uri, "file:/enc");
+  EXPECT_EQ(s.mounts[2].key_name, "_sgx_mrsigner");
 }
 
 TEST(RunSpecTest, RefusesTrustedFilesWithoutHash) {

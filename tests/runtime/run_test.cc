@@ -214,14 +214,6 @@ TEST_F(RunTest, TmpfsMountAndStartDir) {
   EXPECT_FALSE(std::filesystem::exists(b_.Path("/scratch/relative.txt")));
 }
 
-TEST_F(RunTest, EncryptedMountsAreNotSupportedYet) {
-  SignOk(Manifest(
-      "fs.mounts = [{ type = \"encrypted\", path = \"/secret\", uri = \"file:/enc\" }]\n"));
-  RunResult r = b_.Run("-- exit 0");
-  EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_NE(r.out.find("not supported yet"), std::string::npos) << r.out;
-}
-
 TEST_F(RunTest, QuoteFromDevAttestationVerifiesUnderTheSimulatedRoot) {
   SignOk(Manifest("sgx.remote_attestation = \"dcap\"\n"));
   std::string pki = b_.Path("/../pki");
@@ -286,6 +278,12 @@ TEST_F(RunTest, TraceModeWritesAManifestSnippet) {
   EXPECT_NE(ss2.str().find("sgx.allowed_files = [\n  \"file:/data/made.txt\",\n]"),
             std::string::npos)
       << ss2.str();
+  // ... with the sealed alternative for the written file's directory.
+  EXPECT_NE(ss2.str().find("#   { type = \"encrypted\", path = \"/data\", uri = \"file:/data\", "
+                           "key_name = \"_sgx_mrenclave\" },"),
+            std::string::npos)
+      << ss2.str();
+  EXPECT_EQ(ss.str().find("encrypted"), std::string::npos) << ss.str();  // nothing written
 }
 
 TEST_F(RunTest, RunsABundleTar) {

@@ -26,9 +26,9 @@ class ViewTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(root_); }
   RunSpec Spec() {
     RunSpec s;
-    s.mounts = {{"/", MountType::kChroot, "file:/"},
-                {"/data", MountType::kChroot, "file:/srv/data"},
-                {"/tmp", MountType::kTmpfs, ""}};
+    s.mounts = {{"/", MountType::kChroot, "file:/", ""},
+                {"/data", MountType::kChroot, "file:/srv/data", ""},
+                {"/tmp", MountType::kTmpfs, "", ""}};
     s.trusted_files = {{"file:/lib/libc.so", {}}};
     s.allowed_files = {"file:/out", "file:/srv/data/log.txt"};
     return s;
@@ -66,6 +66,27 @@ TEST_F(ViewTest, ResolvesMountsAndSyntheticDirectories) {
   EXPECT_EQ(v->Resolve("/dev/sda").kind, Location::Kind::kNone);
   EXPECT_EQ(v->Resolve("/../../etc/passwd").bundle_path, "/etc/passwd");
   EXPECT_EQ(v->CanonicalBundlePath("/lib/../lib/libc.so"), "/usr/lib/libc.so");
+}
+
+// The path bound into a protected file is the mount's URI path as written (Gramine's
+// normalised URI), relative or absolute, whatever the view path is.
+TEST_F(ViewTest, EncryptedMountsBindTheUriPath) {
+  RunSpec s = Spec();
+  s.mounts.push_back({"/secret", MountType::kEncrypted, "file:srv/enc", "k"});
+  s.mounts.push_back({"/sealed", MountType::kEncrypted, "file:/srv/sealed/", "_sgx_mrenclave"});
+  auto v = View::Create(s, root_);
+  ASSERT_TRUE(v.ok()) << v.error().message();
+  Location l = v->Resolve("/secret/a/../b/./c");
+  EXPECT_EQ(l.kind, Location::Kind::kEncrypted);
+  EXPECT_EQ(l.pf_path, "srv/enc/b/c");
+  EXPECT_EQ(l.host, root_ + "/srv/enc/b/c");
+  EXPECT_EQ(l.key_name, "k");
+  EXPECT_EQ(l.mount_path, "/secret");
+  l = v->Resolve("/sealed/x");
+  EXPECT_EQ(l.pf_path, "/srv/sealed/x");
+  EXPECT_EQ(l.key_name, "_sgx_mrenclave");
+  EXPECT_TRUE(v->has_encrypted_mounts());
+  EXPECT_EQ(v->Resolve("/data/x").kind, Location::Kind::kHost);
 }
 
 }  // namespace

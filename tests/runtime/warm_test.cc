@@ -46,7 +46,7 @@ class WarmerTest : public ::testing::Test {
   // Spec trusts every file of the bundle with its real hash, except `allowed` (allowed only).
   RunSpec Spec(const std::string& allowed = "") {
     RunSpec s;
-    s.mounts = {{"/", MountType::kChroot, "file:/"}};
+    s.mounts = {{"/", MountType::kChroot, "file:/", ""}};
     for (const auto& e : fs::recursive_directory_iterator(root_)) {
       if (!e.is_regular_file()) continue;
       std::string path = e.path().string().substr(root_.size());

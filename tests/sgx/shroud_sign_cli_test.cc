@@ -199,7 +199,8 @@ TEST_F(SignCliNegativeTest, ManifestCheckFindings) {
                       "sgx.enclave_sise = \"256M\"\n"
                       "sgx.enclave_size = \"100M\"\n"
                       "sgx.thread_num = 8\n"
-                      "fs.mounts = [{ type = \"encrypted\", path = \"/s\", uri = \"file:s\" }]\n"
+                      "fs.mounts = [{ type = \"encrypted\", path = \"/s\", uri = \"file:s\","
+                      " key_name = \"_sgx_bogus\" }]\n"
                       "sgx.trusted_files = [\"file:missing.txt\", \"file:hello.txt\"]\n")
           .ok());
   auto r = In("shroud manifest check lint.manifest");
@@ -209,7 +210,7 @@ TEST_F(SignCliNegativeTest, ManifestCheckFindings) {
         "sgx.enclave_size = \"100M\": not a power of two; fix: use a power of two such as \"128M\"",
         "loader.argv = [\"/app\"]: set together with loader.insecure__use_cmdline_argv",
         "sgx.thread_num = 8", "rename it to sgx.max_threads = 8",
-        "fs.mounts[0].type = \"encrypted\": encrypted mounts are not supported yet",
+        "fs.mounts[0].key_name = \"_sgx_bogus\": unknown special key",
         "sgx.trusted_files[0] = \"file:missing.txt\": file missing.txt does not exist"}) {
     EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
   }

@@ -36,6 +36,12 @@ void Setup(CLI::App& app, const uid2::cli::Globals&) {
                  "the exact .manifest.sgx, libpal and .sig bytes (a later run of the same bundle "
                  "skips measuring; every other check still runs)")
       ->capture_default_str();
+  app.add_option("--sealing-secret", o.run.sealing_secret,
+                 "Host secret (32 random bytes, created mode 0600 on first use) from which the "
+                 "sealing keys _sgx_mrenclave / _sgx_mrsigner of encrypted mounts and "
+                 "/dev/attestation/keys derive, with the signed MRENCLAVE / MRSIGNER; whoever "
+                 "reads it can read every enclave's sealed files on this host")
+      ->capture_default_str();
   app.add_flag_callback(
       "--no-measurement-cache", [] { o.run.measurement_cache_dir.clear(); },
       "Measure the enclave on every run; read and write no cache");
@@ -62,6 +68,7 @@ const uid2::cli::Registration kRegistration(
      "  shroud run out/app --sim-pki sim-pki/      # /dev/attestation/quote is simulated\n"
      "  shroud run out/app --sim-pki sim-pki/ --exec sgx_quote -- --quote /tmp/q.bin\n"
      "  shroud run out/app --trace extra.toml      # discover the files the app needs\n"
+     "  shroud run out/app --sealing-secret /srv/shroud/seal  # keys of _sgx_mrenclave mounts\n"
      "  kill -TERM <shroud run's pid>              # reaches the app only if the manifest sets\n"
      "                                             # sys.enable_sigterm_injection = true, as\n"
      "                                             # under Gramine (docs/runtime.md)",

@@ -18,12 +18,19 @@
  *                                    seccomp filter denies); print "keyctl ok" or "keyctl ERRNO"
  *   probe readbench PATH             read PATH three times sequentially, print MB/s of each
  *                                    pass (and the open's time, and the reads' MB/s alone)
- *   probe hold-listener CMD ARGS...  install a seccomp filter with a user-notification listener
- *                                    (on acct(2), which nothing calls), keep the listener open
- *                                    and exec CMD: the kernel then refuses any further listener
- *                                    below it (EBUSY), as a host without the feature would
+ *   probe do OP ARGS [, OP ARGS]...  file operations, in order, in one process, each printing
+ *                                    one line ("OP ok ..." or "OP PATH: ERRNO_NAME"):
+ *                                      setkey NAME HEX32 (16 raw bytes to
+ * /dev/attestation/keys/NAME), getkey NAME, write PATH TEXT (create/truncate), writehex PATH HEX,
+ *                                      append PATH TEXT (O_APPEND), pwrite PATH OFFSET TEXT,
+ *                                      cat PATH, size PATH (stat), truncate PATH N, ftruncate PATH
+ * N, mv FROM TO, rm PATH, mkdir PATH, ls DIR, wbench PATH MIB / rbench PATH (sequential, 1 MiB
+ * blocks: MB/s) probe hold-listener CMD ARGS...  install a seccomp filter with a user-notification
+ * listener (on acct(2), which nothing calls), keep the listener open and exec CMD: the kernel then
+ * refuses any further listener below it (EBUSY), as a host without the feature would
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -55,6 +62,10 @@ static const char* ErrName(int e) {
       return "ENOMEM";
     case EINVAL:
       return "EINVAL";
+    case EXDEV:
+      return "EXDEV";
+    case EIO:
+      return "EIO";
     default:
       return strerror(e);
   }
@@ -308,7 +319,283 @@ static int HoldListener(char** cmd) {
   return 2;
 }
 
+static int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static size_t FromHex(const char* hex, unsigned char* out, size_t cap) {
+  size_t n = 0;
+  for (; hex[0] && hex[1] && n < cap; hex += 2)
+    out[n++] = (unsigned char)(Hex(hex[0]) * 16 + Hex(hex[1]));
+  return n;
+}
+
+static int WriteAt(const char* op, const char* path, int flags, off_t off, const void* data,
+                   size_t len) {
+  int fd = open(path, flags, 0644);
+  if (fd < 0) {
+    printf("%s %s: %s\n", op, path, ErrName(errno));
+    return 1;
+  }
+  ssize_t n = off < 0 ? write(fd, data, len) : pwrite(fd, data, len, off);
+  int e = errno;
+  int c = close(fd);
+  if (n != (ssize_t)len || c != 0) {
+    printf("%s %s: %s\n", op, path, ErrName(n != (ssize_t)len ? e : errno));
+    return 1;
+  }
+  printf("%s ok %s\n", op, path);
+  return 0;
+}
+
+/* One operation of `probe do`; argv[0] is its name. Returns 0 or 1. */
+static int DoOp(int argc, char** argv) {
+  const char* op = argv[0];
+  const char* path = argc > 1 ? argv[1] : "";
+  if (strcmp(op, "setkey") == 0 && argc == 3) {
+    unsigned char key[16];
+    char file[256];
+    snprintf(file, sizeof(file), "/dev/attestation/keys/%s", argv[1]);
+    return WriteAt(op, file, O_WRONLY, -1, key, FromHex(argv[2], key, sizeof(key)));
+  }
+  if (strcmp(op, "getkey") == 0 && argc == 2) {
+    char file[256];
+    unsigned char key[64];
+    snprintf(file, sizeof(file), "/dev/attestation/keys/%s", argv[1]);
+    int fd = open(file, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, key, sizeof(key));
+    if (n < 0) {
+      printf("getkey %s: %s\n", argv[1], ErrName(errno));
+      return 1;
+    }
+    close(fd);
+    printf("getkey ok %s ", argv[1]);
+    for (ssize_t i = 0; i < n; i++) printf("%02x", key[i]);
+    printf("\n");
+    return 0;
+  }
+  if (strcmp(op, "write") == 0 && argc == 3) {
+    return WriteAt(op, path, O_WRONLY | O_CREAT | O_TRUNC, -1, argv[2], strlen(argv[2]));
+  }
+  if (strcmp(op, "writehex") == 0 && argc == 3) {
+    size_t cap = strlen(argv[2]) / 2 + 1;
+    unsigned char* data = malloc(cap);
+    size_t n = FromHex(argv[2], data, cap);
+    int rc = WriteAt(op, path, O_WRONLY | O_CREAT | O_TRUNC, -1, data, n);
+    free(data);
+    return rc;
+  }
+  if (strcmp(op, "append") == 0 && argc == 3) {
+    return WriteAt(op, path, O_WRONLY | O_CREAT | O_APPEND, -1, argv[2], strlen(argv[2]));
+  }
+  if (strcmp(op, "pwrite") == 0 && argc == 4) {
+    return WriteAt(op, path, O_WRONLY, atol(argv[2]), argv[3], strlen(argv[3]));
+  }
+  if (strcmp(op, "cat") == 0 && argc == 2) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+      printf("cat %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("cat ok %s [", path);
+    int rc = ReadAll(fd, 1);
+    close(fd);
+    printf("]\n");
+    if (rc < 0) printf("cat %s: read: %s\n", path, ErrName(-rc));
+    return rc < 0;
+  }
+  if (strcmp(op, "size") == 0 && argc == 2) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+      printf("size %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("size ok %s %lld\n", path, (long long)st.st_size);
+    return 0;
+  }
+  if (strcmp(op, "truncate") == 0 && argc == 3) {
+    if (truncate(path, atol(argv[2])) != 0) {
+      printf("truncate %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("truncate ok %s\n", path);
+    return 0;
+  }
+  if (strcmp(op, "ftruncate") == 0 && argc == 3) {
+    int fd = open(path, O_WRONLY);
+    if (fd < 0 || ftruncate(fd, atol(argv[2])) != 0 || close(fd) != 0) {
+      printf("ftruncate %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("ftruncate ok %s\n", path);
+    return 0;
+  }
+  if (strcmp(op, "mv") == 0 && argc == 3) {
+    if (rename(path, argv[2]) != 0) {
+      printf("mv %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("mv ok %s %s\n", path, argv[2]);
+    return 0;
+  }
+  if (strcmp(op, "rm") == 0 && argc == 2) {
+    if (unlink(path) != 0) {
+      printf("rm %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("rm ok %s\n", path);
+    return 0;
+  }
+  if (strcmp(op, "mkdir") == 0 && argc == 2) {
+    if (mkdir(path, 0755) != 0) {
+      printf("mkdir %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("mkdir ok %s\n", path);
+    return 0;
+  }
+  if (strcmp(op, "ls") == 0 && argc == 2) {
+    DIR* d = opendir(path);
+    if (d == NULL) {
+      printf("ls %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("ls ok %s", path);
+    struct dirent* e;
+    while ((e = readdir(d)) != NULL) {
+      if (e->d_name[0] != '.') printf(" %s", e->d_name);
+    }
+    closedir(d);
+    printf("\n");
+    return 0;
+  }
+  if (strcmp(op, "interleave") == 0 && argc == 3) {
+    char before[256] = {0}, during[256] = {0}, after[256] = {0};
+    size_t len = strlen(argv[2]);
+    int a = open(path, O_RDONLY);
+    ssize_t n1 = a < 0 ? -1 : pread(a, before, sizeof(before) - 1, 0);
+    int b = open(path, O_WRONLY);
+    ssize_t w = b < 0 ? -1 : pwrite(b, argv[2], len, 0);
+    ssize_t n2 = pread(a, during, sizeof(during) - 1, 0);
+    int c = b < 0 ? -1 : close(b);
+    ssize_t n3 = pread(a, after, sizeof(after) - 1, 0);
+    if (n1 < 0 || w != (ssize_t)len || n2 < 0 || c != 0 || n3 < 0) {
+      printf("interleave %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    close(a);
+    printf("interleave ok %s [%s] [%s] [%s]\n", path, before, during, after);
+    return 0;
+  }
+  if (strcmp(op, "atomic") == 0 && argc == 3) {
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t len = strlen(argv[2]);
+    if (fd < 0 || write(fd, argv[2], len) != (ssize_t)len || fchmod(fd, 0640) != 0 ||
+        fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+      printf("atomic %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("atomic ok %s\n", path);
+    return 0;
+  }
+  if (strcmp(op, "mmapcat") == 0 && argc == 2) {
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    void* p = MAP_FAILED;
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+      p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    if (p == MAP_FAILED) {
+      printf("mmapcat %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("mmapcat ok %s [", path);
+    fwrite(p, 1, (size_t)st.st_size, stdout);
+    printf("]\n");
+    munmap(p, (size_t)st.st_size);
+    close(fd);
+    return 0;
+  }
+  if (strcmp(op, "mmapwrite") == 0 && argc == 4) {
+    int fd = open(path, O_RDWR);
+    struct stat st;
+    char* p = MAP_FAILED;
+    size_t off = (size_t)atol(argv[2]), len = strlen(argv[3]);
+    if (fd >= 0 && fstat(fd, &st) == 0 && off + len <= (size_t)st.st_size) {
+      p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    if (p == MAP_FAILED) {
+      printf("mmapwrite %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    memcpy(p + off, argv[3], len);
+    int rc = msync(p, (size_t)st.st_size, MS_SYNC);
+    munmap(p, (size_t)st.st_size);
+    if (rc != 0 || close(fd) != 0) {
+      printf("mmapwrite %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    printf("mmapwrite ok %s\n", path);
+    return 0;
+  }
+  if (strcmp(op, "wbench") == 0 && argc == 3) {
+    long mib = atol(argv[2]);
+    char* block = malloc(1 << 20);
+    memset(block, 0x5a, 1 << 20);
+    double t0 = Now();
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    for (long i = 0; fd >= 0 && i < mib; i++) {
+      if (write(fd, block, 1 << 20) != 1 << 20) {
+        printf("wbench %s: %s\n", path, ErrName(errno));
+        return 1;
+      }
+    }
+    if (fd < 0 || close(fd) != 0) {
+      printf("wbench %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    free(block);
+    printf("wbench ok %s %.1f MB/s\n", path, (double)mib * 1.048576 / (Now() - t0));
+    return 0;
+  }
+  if (strcmp(op, "rbench") == 0 && argc == 2) {
+    char* block = malloc(1 << 20);
+    double t0 = Now();
+    int fd = open(path, O_RDONLY);
+    long long total = 0;
+    ssize_t n = 0;
+    while (fd >= 0 && (n = read(fd, block, 1 << 20)) > 0) total += n;
+    if (fd < 0 || n < 0) {
+      printf("rbench %s: %s\n", path, ErrName(errno));
+      return 1;
+    }
+    close(fd);
+    free(block);
+    printf("rbench ok %s %.1f MB/s (%lld bytes)\n", path, (double)total / 1e6 / (Now() - t0),
+           total);
+    return 0;
+  }
+  printf("%s: bad operation or arguments\n", op);
+  return 1;
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 3 && strcmp(argv[1], "do") == 0) {
+    int rc = 0;
+    for (int i = 2; i < argc;) {
+      int j = i;
+      while (j < argc && strcmp(argv[j], ",") != 0) j++;
+      rc |= DoOp(j - i, argv + i);
+      fflush(stdout);
+      i = j + 1;
+    }
+    return rc;
+  }
   if (argc >= 3 && strcmp(argv[1], "hold-listener") == 0) return HoldListener(argv + 2);
   if (argc >= 2 && strcmp(argv[1], "args") == 0) {
     for (int i = 0; i < argc; i++) printf("%s\n", argv[i]);
