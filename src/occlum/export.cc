@@ -122,6 +122,12 @@ std::vector<std::string> NotCarried(const runtime::RunSpec& spec, const sgx::Enc
         "/dev/sgx ioctls (occlum_dcap)");
   }
   if (!spec.insecure_keys.empty()) out.push_back("fs.insecure__keys: no equivalent");
+  for (const runtime::MountSpec& m : spec.mounts) {
+    if (m.type != runtime::MountType::kEncrypted) continue;
+    out.push_back("fs.mounts " + m.path + " (type = \"encrypted\", key " + m.key_name +
+                  "): Occlum seals its whole run/ layer with its own keys; files in Gramine's "
+                  "protected-files format are not read there");
+  }
   using sgx::CpuFeatureSetting;
   for (size_t i : {size_t{0}, size_t{1}, size_t{3}}) {  // avx, avx512, mpx
     CpuFeatureSetting s = p.cpu_features[i];

@@ -97,8 +97,8 @@ runtime::RunSpec Spec() {
   runtime::RunSpec s;
   s.entrypoint = "/usr/bin/app";
   s.env = {{"FIXED", "1", false}, {"TOKEN", "", true}};
-  s.mounts = {{"/", runtime::MountType::kChroot, "file:/"},
-              {"/tmp", runtime::MountType::kTmpfs, ""}};
+  s.mounts = {{"/", runtime::MountType::kChroot, "file:/", ""},
+              {"/tmp", runtime::MountType::kTmpfs, "", ""}};
   return s;
 }
 
@@ -175,6 +175,19 @@ TEST(OcclumConfigTest, CarriesTheManifestsValues) {
   runtime::RunSpec s = Spec();
   s.entrypoint = "app";
   EXPECT_FALSE(OcclumConfigFor(s, Params(), {}).ok());
+}
+
+// An encrypted (protected-files) mount has no Occlum equivalent: it is listed as not carried
+// over, never silently dropped.
+TEST(OcclumConfigTest, EncryptedMountsAreReportedNotCarried) {
+  runtime::RunSpec s = Spec();
+  size_t before = OcclumConfigFor(s, Params(), {})->not_carried.size();
+  s.mounts.push_back({"/data", runtime::MountType::kEncrypted, "file:/data", "_sgx_mrenclave"});
+  auto c = OcclumConfigFor(s, Params(), {});
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->not_carried.size(), before + 1);
+  EXPECT_NE(c->not_carried.back().find("fs.mounts /data"), std::string::npos);
+  EXPECT_NE(c->not_carried.back().find("_sgx_mrenclave"), std::string::npos);
 }
 
 class ExportCli : public ::testing::Test {
