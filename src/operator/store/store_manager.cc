@@ -103,9 +103,9 @@ StoreManager::~StoreManager() { Stop(); }
 Result<std::unique_ptr<StoreManager>> StoreManager::Create(const OperatorConfig& config,
                                                            Clock clock) {
   if (config.core_attest_url) {
-    return Error::Unsupported(
-        "core_attest_url is set (attested remote core): this build reads core data only from "
-        "a local directory (core_data_dir); remove core_attest_url or use the local profile");
+    return Error::Invalid(
+        "core_attest_url is set: the attested core source is built by the operator app "
+        "(StoreManager::CreateWithSource with a RemoteCoreSource), not by Create");
   }
   return CreateWithSource(config, std::make_unique<LocalCoreSource>(config.core_data_dir),
                           std::move(clock));
@@ -114,6 +114,10 @@ Result<std::unique_ptr<StoreManager>> StoreManager::Create(const OperatorConfig&
 Result<std::unique_ptr<StoreManager>> StoreManager::CreateWithSource(
     const OperatorConfig& config, std::unique_ptr<CoreSource> source, Clock clock) {
   std::unique_ptr<StoreManager> m(new StoreManager(config, std::move(source), std::move(clock)));
+  if (Status st = m->source_->BeginPoll(); !st.ok()) {
+    m->stats_.begin_poll_failures++;
+    return std::move(st).error().Context(m->source_->Describe());
+  }
   SnapshotParts parts;
   if (!config.enable_remote_config) {
     Status st = ValidateRuntimeConfig(config.runtime);
@@ -220,9 +224,18 @@ bool StoreManager::PollStores(bool all, int64_t now_ms) {
   SnapshotParts parts = old->parts();
   bool changed_any = false;
   bool changed[kStoreCount] = {};
+  bool began = false;
   for (int i = 0; i < kStoreCount; i++) {
     StoreId id = static_cast<StoreId>(i);
     if (!all && now_ms < next_poll_ms_[i]) continue;
+    if (!began) {
+      began = true;
+      if (Status st = source_->BeginPoll(); !st.ok()) {
+        stats_.begin_poll_failures++;
+        log::Error("core_source_refresh_failed",
+                   {{"source", source_->Describe()}, {"error", st.error().message()}});
+      }
+    }
     next_poll_ms_[i] = now_ms + config_.stores[i].refresh_ms;
     SnapshotParts candidate = parts;
     Result<bool> r = PollStore(id, &candidate);
