@@ -210,10 +210,10 @@ void OperatorApp::Fail(Error error) {
     if (fatal_) return;
     fatal_ = error;
   }
-  state_cv_.notify_all();
   log::Error("operator_fatal", {{"error", error.message()}});
-  if (service_) service_->SetUnhealthy("stopping: " + error.message());
+  if (ready_) service_->SetUnhealthy("stopping: " + error.message());
   if (on_fatal_) on_fatal_(error);
+  state_cv_.notify_all();
 }
 
 bool OperatorApp::SleepMs(int64_t ms) {

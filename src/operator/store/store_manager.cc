@@ -66,6 +66,13 @@ Status ParseContent(StoreId id, const std::string& text, SnapshotParts* parts) {
   return Error::Internal("ParseContent: unexpected store");
 }
 
+// Shown is a location for messages: a pre-signed URL's query (its signature) is cut.
+std::string Shown(std::string_view location) {
+  size_t q = location.find('?');
+  return q == std::string_view::npos ? std::string(location)
+                                     : std::string(location.substr(0, q)) + "?...";
+}
+
 bool HasPart(StoreId id, const SnapshotParts& p) {
   switch (id) {
     case StoreId::kClients:
@@ -186,7 +193,7 @@ Result<bool> StoreManager::PollStore(StoreId id, SnapshotParts* parts) {
   Status st = ParseContent(id, *content, parts);
   if (!st.ok())
     return std::move(st).error().Context("store " + std::string(StoreName(id)) + ": " +
-                                         meta->location);
+                                         Shown(meta->location));
   parts->versions[idx] = meta->version;
   return true;
 }
@@ -203,11 +210,11 @@ Result<bool> StoreManager::PollSalts(SnapshotParts* parts) {
   }
   UID2_ASSIGN_OR_RETURN(std::string text, source_->FetchLocation(file.location));
   auto set = SaltSet::Parse(std::move(text));
-  if (!set.ok()) return std::move(set).error().Context(file.location);
+  if (!set.ok()) return std::move(set).error().Context(Shown(file.location));
   if (file.size > 0 && static_cast<size_t>(file.size) != (*set)->size()) {
     return Error::Invalid("metadata says size " + std::to_string(file.size) + " but the file has " +
                           std::to_string((*set)->size()) + " lines")
-        .Context(file.location);
+        .Context(Shown(file.location));
   }
   auto data = std::make_shared<SaltsData>();
   data->selected_effective_ms = file.effective_ms;

@@ -241,10 +241,10 @@ void AttestationManager::Run() {
       if (now - failing_since > options_.failure_shutdown_ms) {
         fatal = true;
         error =
-            Error(error.code(), "attestation has failed continuously for " +
-                                    std::to_string((now - failing_since) / 1000) + " s (limit " +
-                                    std::to_string(options_.failure_shutdown_ms / 1000) +
-                                    " s); last error: " + error.message());
+            Error(error.code(),
+                  "attestation has failed continuously for " + std::to_string(now - failing_since) +
+                      " ms (limit " + std::to_string(options_.failure_shutdown_ms) +
+                      " ms, attestation_failure_shutdown_hours); last error: " + error.message());
       }
     }
     if (fatal) {
@@ -254,8 +254,8 @@ void AttestationManager::Run() {
         std::lock_guard<std::mutex> lock(mu_);
         fatal_ = error;
       }
+      if (on_fatal_) on_fatal_(error);  // before waking waiters: they see a complete stop
       cv_.notify_all();
-      if (on_fatal_) on_fatal_(error);
       return;
     }
     log::Warn("attestation_failed", {{"http_status", static_cast<int64_t>(http)},
