@@ -293,6 +293,19 @@ TEST(AttestationManager, DoesNotReattestAValidToken) {
   EXPECT_EQ(core.attest_count(), 1u);
 }
 
+TEST(AttestationManager, ShortTokensAreRenewedOncePerCheckInterval) {
+  FakeCore core;
+  core.token_ttl_ms = 1000;  // always inside the 10-minute window
+  auto o = ManagerOptions(core);
+  o.check_interval_ms = 500;
+  AttestationManager m(o, std::move(MakeAttestationPlatform(std::nullopt, "")).value(), nullptr);
+  m.Start();
+  ASSERT_TRUE(m.WaitAttested(std::chrono::seconds(5)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_LE(core.attest_count(), 4u);  // not a tight loop
+  EXPECT_GE(core.attest_count(), 2u);
+}
+
 TEST(AttestationManager, RetriesUntilTheCoreAnswers) {
   FakeCore core;
   core.attest_status = 503;
