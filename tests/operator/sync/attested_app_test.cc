@@ -355,11 +355,9 @@ TEST(AttestedOperator, HealthcheckFailsWhileTheAttestationIsExpired) {
   EXPECT_TRUE(WaitFor([&] { return health() == 200; }, 10000));
 }
 
-// The binary: a refused attestation ends the process with exit code 1 and the reason.
-TEST(AttestedOperatorBinary, RefusedAttestationExitsNonZero) {
-  FakeCore core;
-  core.attest_status = 403;
-  TempDir dir;
+// RunBinary writes an attested config for `core` and runs uid2-operator with `flags`; returns
+// the exit code and the output.
+int RunBinary(FakeCore& core, const TempDir& dir, const std::string& flags, std::string* out) {
   store::OperatorConfig c = core.Config(dir.path() + "/optout");
   std::string json = "{\"core_attest_url\":\"" + *c.core_attest_url +
                      "\",\"enable_remote_config\":true,\"encrypted_files\":true";
@@ -369,20 +367,38 @@ TEST(AttestedOperatorBinary, RefusedAttestationExitsNonZero) {
   }
   json += ",\"optout_data_dir\":\"" + dir.path() + "/optout\"}";
   const std::string config = dir.path() + "/config.json";
-  ASSERT_TRUE(WriteFileAtomic(config, json).ok());
+  EXPECT_TRUE(WriteFileAtomic(config, json).ok());
   const char* bin = std::getenv("UID2_BIN_DIR");
   if (bin == nullptr) bin = UID2_BIN_DIR;
   std::string cmd = "core_api_token=" + std::string(kOperatorKey) + " " + bin +
-                    "/uid2-operator --config " + config + " --port 0 --metrics-port 0 > " +
-                    dir.path() + "/out.txt 2>&1";
+                    "/uid2-operator --config " + config + " --port 0 --metrics-port 0 " + flags +
+                    " > " + dir.path() + "/out.txt 2>&1";
   int rc = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(rc));
-  EXPECT_EQ(WEXITSTATUS(rc), 1);
-  auto out = ReadFile(dir.path() + "/out.txt");
-  ASSERT_TRUE(out.ok());
-  EXPECT_NE(out->find("HTTP 403"), std::string::npos) << *out;
-  EXPECT_NE(out->find("allowlist"), std::string::npos) << *out;
-  EXPECT_EQ(out->find(kOperatorKey), std::string::npos);  // the key is never printed
+  auto text = ReadFile(dir.path() + "/out.txt");
+  *out = text.ok() ? *text : "";
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST(AttestedOperatorBinary, NoAttestationDirExitsNonZero) {
+  FakeCore core;
+  TempDir dir;
+  std::string out;
+  EXPECT_EQ(
+      RunBinary(core, dir, "--enclave-platform azure-sgx --attestation-dir /nonexistent", &out), 1);
+  EXPECT_NE(out.find("/nonexistent/user_report_data"), std::string::npos) << out;
+  EXPECT_EQ(core.attest_count(), 0u);
+}
+
+// The binary: a refused attestation ends the process with exit code 1 and the reason.
+TEST(AttestedOperatorBinary, RefusedAttestationExitsNonZero) {
+  FakeCore core;
+  core.attest_status = 403;
+  TempDir dir;
+  std::string out;
+  EXPECT_EQ(RunBinary(core, dir, "", &out), 1);
+  EXPECT_NE(out.find("HTTP 403"), std::string::npos) << out;
+  EXPECT_NE(out.find("allowlist"), std::string::npos) << out;
+  EXPECT_EQ(out.find(kOperatorKey), std::string::npos);  // the key is never printed
 }
 
 }  // namespace
