@@ -87,6 +87,9 @@ TEST(AttestedOperator, ServesOnceAttestedAndLoaded) {
   EXPECT_NE(metrics->body.find("uid2_attestation_attested 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("uid2_operator_ready 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("uid2_store_version{store=\"salts\"}"), std::string::npos);
+  EXPECT_NE(metrics->body.find("uid2_store_last_success_seconds{store=\"keysets\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("uid2_attestation_expires_at_seconds"), std::string::npos);
 }
 
 TEST(AttestedOperator, CoreDownAtStartRetriesThenServes) {
