@@ -365,15 +365,17 @@ int RunBinary(FakeCore& core, const TempDir& dir, const std::string& flags, std:
   std::string json = "{\"core_attest_url\":\"" + *c.core_attest_url +
                      "\",\"enable_remote_config\":true,\"encrypted_files\":true";
   for (int i = 0; i < store::kStoreCount; i++) {
-    json += ",\"" + std::string(store::StoreName(static_cast<store::StoreId>(i))) +
-            "_metadata_path\":\"" + c.stores[i].metadata_path + "\"";
+    const std::string name(store::StoreName(static_cast<store::StoreId>(i)));
+    json += ",\"" + name + "_metadata_path\":\"" + c.stores[i].metadata_path + "\"";
+    json += ",\"" + name + "_refresh_ms\":300";
   }
-  json += ",\"optout_data_dir\":\"" + dir.path() + "/optout\"}";
+  json += ",\"cloud_encryption_keys_metadata_path\":\"" + c.cloud_encryption_keys_metadata_path +
+          "\",\"optout_data_dir\":\"" + dir.path() + "/optout\"}";
   const std::string config = dir.path() + "/config.json";
   EXPECT_TRUE(WriteFileAtomic(config, json).ok());
   const char* bin = std::getenv("UID2_BIN_DIR");
   if (bin == nullptr) bin = UID2_BIN_DIR;
-  std::string cmd = "core_api_token=" + std::string(kOperatorKey) + " " + bin +
+  std::string cmd = "core_api_token=" + std::string(kOperatorKey) + " timeout 60 " + bin +
                     "/uid2-operator --config " + config + " --port 0 --metrics-port 0 " + flags +
                     " > " + dir.path() + "/out.txt 2>&1";
   int rc = std::system(cmd.c_str());
@@ -390,6 +392,26 @@ TEST(AttestedOperatorBinary, NoAttestationDirExitsNonZero) {
       RunBinary(core, dir, "--enclave-platform azure-sgx --attestation-dir /nonexistent", &out), 1);
   EXPECT_NE(out.find("/nonexistent/user_report_data"), std::string::npos) << out;
   EXPECT_EQ(core.attest_count(), 0u);
+}
+
+// While serving: the core revokes the token (401 on polls), the operator re-attests and the core
+// now refuses it (403): the running process stops with exit code 1 and the reason.
+TEST(AttestedOperatorBinary, RefusalWhileServingExitsNonZero) {
+  FakeCore core;
+  TempDir dir;
+  std::string out;
+  int rc = -1;
+  std::thread run([&] { rc = RunBinary(core, dir, "", &out); });
+  const bool loaded = WaitFor([&] { return core.content().CountPath("/s/") >= 8; }, 30000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the API port opens
+  core.attest_status = 403;
+  core.RevokeTokens();
+  run.join();
+  ASSERT_TRUE(loaded) << out;
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("serving on"), std::string::npos) << out;
+  EXPECT_NE(out.find("HTTP 403"), std::string::npos) << out;
+  EXPECT_GE(core.attest_count(), 2u);
 }
 
 // The binary: a refused attestation ends the process with exit code 1 and the reason.
