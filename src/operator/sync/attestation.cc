@@ -4,11 +4,11 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <utility>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "attest/quote.h"
 #include "common/file.h"
