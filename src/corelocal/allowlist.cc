@@ -160,7 +160,8 @@ Status CheckAllowlist(const Allowlist& list, const attest::AttestedEnclave& encl
     Status st = attest::CheckPolicy(p, enclave);
     if (st.ok()) return Ok();
     if (!reasons.empty()) reasons += "; ";
-    reasons += (e.name.empty() ? "entry " + std::to_string(i) : e.name) + ": " + st.error().message();
+    reasons +=
+        (e.name.empty() ? "entry " + std::to_string(i) : e.name) + ": " + st.error().message();
   }
   return Error::VerifyFailed("allowlist: " + reasons);
 }

@@ -82,16 +82,18 @@ Result<std::string> MapLocation(std::string_view location) {
   if (rel.rfind(kClasspathPrefix, 0) == 0) {
     rel.remove_prefix(kClasspathPrefix.size());
   } else if (!rel.empty() && rel[0] == '/') {
-    return Error::Invalid("location '" + std::string(location) +
-                          "' is absolute and not under " + std::string(kClasspathPrefix));
+    return Error::Invalid("location '" + std::string(location) + "' is absolute and not under " +
+                          std::string(kClasspathPrefix));
   }
   if (rel.empty()) return Error::Invalid("empty location");
   size_t start = 0;
   while (start <= rel.size()) {
     size_t slash = rel.find('/', start);
-    std::string_view part = rel.substr(start, slash == std::string_view::npos ? rel.npos : slash - start);
+    std::string_view part =
+        rel.substr(start, slash == std::string_view::npos ? rel.npos : slash - start);
     if (part.empty() || part == "." || part == "..") {
-      return Error::Invalid("location '" + std::string(location) + "' has an empty, '.' or '..' part");
+      return Error::Invalid("location '" + std::string(location) +
+                            "' has an empty, '.' or '..' part");
     }
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -101,8 +103,8 @@ Result<std::string> MapLocation(std::string_view location) {
 
 Result<std::string> EncryptContent(const CloudEncryptionKey& key, std::string_view content) {
   UID2_ASSIGN_OR_RETURN(Bytes sealed, crypto::AesGcmSeal(key.secret, AsBytes(content)));
-  return "{\"key_id\":" + std::to_string(key.id) + ",\"encrypted_payload\":" +
-         JsonQuote(Base64Encode(sealed)) + "}";
+  return "{\"key_id\":" + std::to_string(key.id) +
+         ",\"encrypted_payload\":" + JsonQuote(Base64Encode(sealed)) + "}";
 }
 
 Result<CoreData> CoreData::Load(const std::string& dir) {

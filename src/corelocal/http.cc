@@ -1,9 +1,9 @@
 #include "corelocal/http.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <thread>
@@ -63,21 +63,22 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(kBodyLimit);
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(kTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (ec == http::error::body_limit) {
-                         return self->Send(413, R"({"status":"client_error","message":"Request body too large"})", false);
-                       }
-                       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-                           ec == net::error::operation_aborted || ec == net::error::eof ||
-                           ec == net::error::connection_reset) {
-                         return self->Close();
-                       }
-                       if (ec) {
-                         return self->Send(400, R"({"status":"client_error","message":"Bad request"})", false);
-                       }
-                       self->Dispatch();
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec == http::error::body_limit) {
+            return self->Send(
+                413, R"({"status":"client_error","message":"Request body too large"})", false);
+          }
+          if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+              ec == net::error::operation_aborted || ec == net::error::eof ||
+              ec == net::error::connection_reset) {
+            return self->Close();
+          }
+          if (ec) {
+            return self->Send(400, R"({"status":"client_error","message":"Bad request"})", false);
+          }
+          self->Dispatch();
+        });
   }
 
  private:
@@ -168,7 +169,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
     if (part.empty()) continue;
     size_t eq = part.find('=');
     auto name = PercentDecode(part.substr(0, eq));
-    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
+    auto value =
+        PercentDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
     if (!name || !value) return std::nullopt;
     out.emplace_back(std::move(*name), std::move(*value));
   }

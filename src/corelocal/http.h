@@ -22,10 +22,10 @@
 namespace uid2::corelocal {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string path;    // target before '?'
-  std::string query;   // target after '?' (raw, not decoded)
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // as sent: path and query
+  std::string path;                            // target before '?'
+  std::string query;                           // target after '?' (raw, not decoded)
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
 

@@ -70,7 +70,8 @@ Result<std::unique_ptr<JwtSigner>> JwtSigner::Generate(std::string_view alg) {
 Result<std::unique_ptr<JwtSigner>> JwtSigner::FromPem(std::string_view pem) {
   auto rsa = crypto::RsaKey::FromPem(pem);
   if (rsa.ok()) {
-    if (!rsa->has_private()) return Error::Invalid("the JWT key is a public key; need a private key");
+    if (!rsa->has_private())
+      return Error::Invalid("the JWT key is a public key; need a private key");
     return std::unique_ptr<JwtSigner>(new RsaSigner(std::move(*rsa)));
   }
   auto ec = crypto::EcKeyP256::FromPrivatePem(pem);
@@ -80,7 +81,8 @@ Result<std::unique_ptr<JwtSigner>> JwtSigner::FromPem(std::string_view pem) {
 
 Result<std::string> JwtSigner::Sign(std::string_view payload_json) const {
   std::string header = R"({"alg":")" + std::string(alg()) + R"(","typ":"JWT"})";
-  std::string input = Base64UrlEncode(AsBytes(header)) + "." + Base64UrlEncode(AsBytes(payload_json));
+  std::string input =
+      Base64UrlEncode(AsBytes(header)) + "." + Base64UrlEncode(AsBytes(payload_json));
   UID2_ASSIGN_OR_RETURN(std::string sig, SignBytes(input));
   return input + "." + Base64UrlEncode(AsBytes(sig));
 }

@@ -22,7 +22,8 @@ Result<std::string> Str(const rapidjson::Value& o, const char* key, bool require
     if (required) return Error::Invalid(std::string("field '") + key + "' is missing");
     return std::string();
   }
-  if (!o[key].IsString()) return Error::Invalid(std::string("field '") + key + "': expected a string");
+  if (!o[key].IsString())
+    return Error::Invalid(std::string("field '") + key + "': expected a string");
   return std::string(o[key].GetString(), o[key].GetStringLength());
 }
 

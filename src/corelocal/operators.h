@@ -4,7 +4,8 @@
 //
 //   [{"key_hash": "...", "key_salt": "...", "name": "local-operator", "contact": "dev@local",
 //     "protocol": "azure-sgx", "created": 1765000000, "disabled": false,
-//     "roles": ["OPERATOR"], "site_id": 999, "operator_type": "PUBLIC", "key_id": "UID2-O-L-999-abc"}]
+//     "roles": ["OPERATOR"], "site_id": 999, "operator_type": "PUBLIC", "key_id":
+//     "UID2-O-L-999-abc"}]
 //
 // protocol: "azure-sgx" (a raw DCAP quote, spec §4.6) is the only one core-local verifies.
 #pragma once

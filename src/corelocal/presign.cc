@@ -40,7 +40,7 @@ Result<PresignedTarget> Presigner::Verify(const HttpRequest& request, time_t now
   if (!params) return Error::VerifyFailed("malformed query");
   std::optional<std::string> expires, key_id, sig;
   for (auto& [name, value] : *params) {
-    std::optional<std::string>* slot = name == "expires" ? &expires
+    std::optional<std::string>* slot = name == "expires"  ? &expires
                                        : name == "key_id" ? &key_id
                                        : name == "sig"    ? &sig
                                                           : nullptr;

@@ -27,7 +27,8 @@ struct PresignedTarget {
 class Presigner {
  public:
   // base_url: "http://127.0.0.1:8088" (no trailing slash).
-  Presigner(std::string base_url, Bytes key) : base_url_(std::move(base_url)), key_(std::move(key)) {}
+  Presigner(std::string base_url, Bytes key)
+      : base_url_(std::move(base_url)), key_(std::move(key)) {}
 
   std::string Sign(const std::string& path, std::optional<int64_t> key_id, time_t expires) const;
   // Verify checks a request for /s/...: the signature (constant time), then the expiry, and

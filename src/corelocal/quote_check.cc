@@ -25,8 +25,9 @@ Result<std::unique_ptr<QuoteChecker>> QuoteChecker::Create(const QuoteCheckOptio
   std::unique_ptr<QuoteChecker> c(new QuoteChecker());
   if (!options.sim_pki_dir.empty()) {
     if (!options.collateral_file.empty()) {
-      return Error::Invalid("--collateral is for the Intel root; with --sim-pki the simulated "
-                            "PKI signs its own collateral");
+      return Error::Invalid(
+          "--collateral is for the Intel root; with --sim-pki the simulated "
+          "PKI signs its own collateral");
     }
     auto anchor = attest::SimulationAnchor(options.sim_pki_dir);
     if (!anchor.ok()) return std::move(anchor).error().Context("--sim-pki");

@@ -48,10 +48,13 @@ const std::map<std::string, Store, std::less<>>& Routes() {
   return *routes;
 }
 
-HttpResponse Json(int status, std::string body) { return {status, "application/json", std::move(body)}; }
+HttpResponse Json(int status, std::string body) {
+  return {status, "application/json", std::move(body)};
+}
 
 HttpResponse Fail(int status, std::string_view kind, std::string_view message) {
-  return Json(status, "{\"status\":" + JsonQuote(kind) + ",\"message\":" + JsonQuote(message) + "}");
+  return Json(status,
+              "{\"status\":" + JsonQuote(kind) + ",\"message\":" + JsonQuote(message) + "}");
 }
 HttpResponse Unauthorized(std::string_view m) { return Fail(401, "unauthorized", m); }
 HttpResponse Forbidden(std::string_view m) { return Fail(403, "forbidden", m); }
@@ -59,8 +62,9 @@ HttpResponse Forbidden(std::string_view m) { return Fail(403, "forbidden", m); }
 std::string BearerToken(const HttpRequest& r) {
   std::string h = r.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (h.size() <= kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h.begin(),
-                                                 [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+  if (h.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), h.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
     return "";
   }
   return h.substr(kBearer.size());
@@ -111,12 +115,16 @@ struct CoreLocal::Impl {
     std::string key = BearerToken(r);
     const OperatorEntry* op = Authenticate(operators, key);
     if (op == nullptr) {
-      log::Warn("request_refused", {{"route", route}, {"status", 401},
-                                    {"reason", key.empty() ? "no Bearer operator key" : "unknown operator key"}});
+      log::Warn("request_refused",
+                {{"route", route},
+                 {"status", 401},
+                 {"reason", key.empty() ? "no Bearer operator key" : "unknown operator key"}});
       return nullptr;
     }
     if (op->disabled) {
-      log::Warn("request_refused", {{"route", route}, {"status", 401}, {"operator", op->name},
+      log::Warn("request_refused", {{"route", route},
+                                    {"status", 401},
+                                    {"operator", op->name},
                                     {"reason", "operator key is disabled"}});
       return nullptr;
     }
@@ -124,8 +132,8 @@ struct CoreLocal::Impl {
   }
 
   // Key + attestation token + JWT for `audience`. Returns the reason on failure.
-  Status CheckAttestation(const HttpRequest& r, const OperatorEntry& op, const std::string& audience,
-                          bool jwt_required, AttestSession* out) {
+  Status CheckAttestation(const HttpRequest& r, const OperatorEntry& op,
+                          const std::string& audience, bool jwt_required, AttestSession* out) {
     auto session = sessions.Check(r.Header("attestation-token"), op, Now());
     if (!session.ok()) return session.error();
     std::string jwt_text = r.Header("attestation-jwt");
@@ -160,7 +168,9 @@ struct CoreLocal::Impl {
     AttestSession session;
     Status st = CheckAttestation(r, *op, audience, true, &session);
     if (!st.ok()) {
-      log::Warn("request_refused", {{"route", route}, {"status", 401}, {"operator", op->name},
+      log::Warn("request_refused", {{"route", route},
+                                    {"status", 401},
+                                    {"operator", op->name},
                                     {"reason", st.error().message()}});
       *refusal = Unauthorized("invalid attestation: " + st.error().message());
       return nullptr;
@@ -174,15 +184,18 @@ struct CoreLocal::Impl {
     const OperatorEntry* op = AuthenticateKey(r, "/attest");
     if (op == nullptr) return Unauthorized("invalid operator key");
     auto refuse = [&](int status, const std::string& reason) {
-      log::Warn("attestation_refused", {{"operator", op->name}, {"site_id", op->site_id},
-                                        {"status", status}, {"reason", reason}});
+      log::Warn("attestation_refused", {{"operator", op->name},
+                                        {"site_id", op->site_id},
+                                        {"status", status},
+                                        {"reason", reason}});
       return status == 400 ? Fail(400, "client_error", reason) : Forbidden(reason);
     };
     auto req = ParseAttestRequest(r.body);
     if (!req.ok()) return refuse(400, req.error().message());
     if (op->protocol != kProtocolAzureSgx) {
-      return refuse(403, "protocol '" + op->protocol + "' is not supported (core-local verifies "
-                         "azure-sgx DCAP quotes)");
+      return refuse(403, "protocol '" + op->protocol +
+                             "' is not supported (core-local verifies "
+                             "azure-sgx DCAP quotes)");
     }
     if (!crypto::RsaKey::FromPublicDer(req->public_key).ok()) {
       return refuse(403, "public_key is not an RSA SubjectPublicKeyInfo");
@@ -192,14 +205,16 @@ struct CoreLocal::Impl {
     if (!enclave.ok()) return refuse(403, enclave.error().message());
     if (req->operator_type &&
         Lower(*req->operator_type) != Lower(std::string(OperatorTypeName(op->operator_type)))) {
-      return refuse(403, "attestation failure; invalid operator type '" + *req->operator_type + "'");
+      return refuse(403,
+                    "attestation failure; invalid operator type '" + *req->operator_type + "'");
     }
     std::string enclave_id = HexEncode(enclave->mr_enclave);
     time_t expires = now + options.token_ttl;
     std::string token = sessions.Create(*op, expires, enclave_id, now);
     auto key = crypto::RsaKey::FromPublicDer(req->public_key);
     auto encrypted = key->EncryptPkcs1(AsBytes(token));
-    if (!encrypted.ok()) return refuse(403, "cannot encrypt to public_key: " + encrypted.error().message());
+    if (!encrypted.ok())
+      return refuse(403, "cannot encrypt to public_key: " + encrypted.error().message());
     std::string version = OperatorVersion(r);
     auto core_jwt = MakeJwt(*op, core_url, enclave_id, version, now, expires);
     auto optout_jwt = MakeJwt(*op, optout_url, enclave_id, version, now, expires);
@@ -207,9 +222,11 @@ struct CoreLocal::Impl {
       log::Error("jwt_signing_failed", {{"operator", op->name}});
       return Fail(500, "error", "attestation failure");
     }
-    log::Info("attestation_succeeded",
-              {{"operator", op->name}, {"site_id", op->site_id}, {"mrenclave", enclave_id},
-               {"anchor", checker->anchor_label()}, {"expires", attest::FormatIsoTime(expires)}});
+    log::Info("attestation_succeeded", {{"operator", op->name},
+                                        {"site_id", op->site_id},
+                                        {"mrenclave", enclave_id},
+                                        {"anchor", checker->anchor_label()},
+                                        {"expires", attest::FormatIsoTime(expires)}});
     std::string body = "{\"status\":\"success\",\"body\":{\"attestation_token\":" +
                        JsonQuote(Base64Encode(*encrypted)) +
                        ",\"expiresAt\":" + JsonQuote(attest::FormatIsoTime(expires)) +
@@ -220,8 +237,8 @@ struct CoreLocal::Impl {
   }
 
   Result<std::string> MakeJwt(const OperatorEntry& op, const std::string& audience,
-                              const std::string& enclave_id, const std::string& version,
-                              time_t now, time_t expires) {
+                              const std::string& enclave_id, const std::string& version, time_t now,
+                              time_t expires) {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
@@ -291,10 +308,12 @@ struct CoreLocal::Impl {
     if (Lower(r.Header("encrypted")) == "true") {
       const CloudEncryptionKey* key = data->NewestActiveKey(op->site_id, now);
       if (key == nullptr) {
-        log::Warn("request_refused", {{"route", r.path}, {"status", 500}, {"operator", op->name},
+        log::Warn("request_refused", {{"route", r.path},
+                                      {"status", 500},
+                                      {"operator", op->name},
                                       {"reason", "no active cloud encryption key for the site"}});
-        return Fail(500, "error", "No Cloud Encryption keys found for siteId: " +
-                                      std::to_string(op->site_id));
+        return Fail(500, "error",
+                    "No Cloud Encryption keys found for siteId: " + std::to_string(op->site_id));
       }
       key_id = key->id;
     }
@@ -362,7 +381,8 @@ struct CoreLocal::Impl {
       const OptOutFileInfo& f = (*files)[i];
       body += std::string(i ? "," : "") + "{\"type\":" + (f.delta ? "\"delta\"" : "\"partition\"") +
               ",\"from\":" + std::to_string(f.from) + ",\"to\":" + std::to_string(f.to) +
-              ",\"location\":" + JsonQuote(optout_presign->Sign(f.path, std::nullopt, expires)) + "}";
+              ",\"location\":" + JsonQuote(optout_presign->Sign(f.path, std::nullopt, expires)) +
+              "}";
     }
     return Json(200, body + "]}");
   }
@@ -376,7 +396,9 @@ struct CoreLocal::Impl {
       AttestSession session;
       Status st = CheckAttestation(r, *op, optout_url, false, &session);
       if (!st.ok()) {
-        log::Warn("request_refused", {{"route", r.path}, {"status", 401}, {"operator", op->name},
+        log::Warn("request_refused", {{"route", r.path},
+                                      {"status", 401},
+                                      {"operator", op->name},
                                       {"reason", st.error().message()}});
         return Unauthorized("invalid attestation: " + st.error().message());
       }
@@ -396,7 +418,8 @@ struct CoreLocal::Impl {
     }
     Status st = optout->Append(*identity_hash, *advertising_id, Now());
     if (!st.ok()) {
-      if (st.error().code() == ErrorCode::kInvalid) return Fail(400, "client_error", st.error().message());
+      if (st.error().code() == ErrorCode::kInvalid)
+        return Fail(400, "client_error", st.error().message());
       log::Error("optout_append_failed", {{"error", st.error().message()}});
       return Fail(500, "error", "cannot record the opt-out");
     }
@@ -414,13 +437,13 @@ const std::string& CoreLocal::optout_url() const { return impl_->optout_url; }
 std::string CoreLocal::JwtPublicPem() const { return impl_->jwt->PublicPem(); }
 
 std::string CoreLocal::SummaryJson() const {
-  return "{\"core_url\":" + JsonQuote(impl_->core_url) + ",\"optout_url\":" +
-         JsonQuote(impl_->optout_url) + ",\"trust_anchor\":" +
-         JsonQuote(impl_->checker->anchor_label()) + ",\"operators\":" +
-         std::to_string(impl_->operators.size()) + ",\"allowlist_entries\":" +
-         std::to_string(impl_->allowlist.entries.size()) + ",\"jwt_alg\":" +
-         JsonQuote(impl_->jwt->alg()) + ",\"token_ttl\":" + std::to_string(impl_->options.token_ttl) +
-         "}";
+  return "{\"core_url\":" + JsonQuote(impl_->core_url) +
+         ",\"optout_url\":" + JsonQuote(impl_->optout_url) +
+         ",\"trust_anchor\":" + JsonQuote(impl_->checker->anchor_label()) +
+         ",\"operators\":" + std::to_string(impl_->operators.size()) +
+         ",\"allowlist_entries\":" + std::to_string(impl_->allowlist.entries.size()) +
+         ",\"jwt_alg\":" + JsonQuote(impl_->jwt->alg()) +
+         ",\"token_ttl\":" + std::to_string(impl_->options.token_ttl) + "}";
 }
 
 void CoreLocal::Stop() {
@@ -461,8 +484,9 @@ Result<std::unique_ptr<CoreLocal>> CoreLocal::Start(CoreLocalOptions options_in)
     impl->allowlist.entries.push_back(e);
   }
   if (impl->allowlist.entries.empty()) {
-    return Error::Invalid("the enclave allowlist is empty (give --allowlist FILE with entries, or "
-                          "--allow-mrenclave HEX)");
+    return Error::Invalid(
+        "the enclave allowlist is empty (give --allowlist FILE with entries, or "
+        "--allow-mrenclave HEX)");
   }
   UID2_ASSIGN_OR_RETURN(impl->checker,
                         QuoteChecker::Create({o.sim_pki_dir, o.collateral_file}, now));
@@ -480,8 +504,9 @@ Result<std::unique_ptr<CoreLocal>> CoreLocal::Start(CoreLocalOptions options_in)
 
   Impl* raw = impl.get();
   UID2_ASSIGN_OR_RETURN(impl->core_server,
-                        HttpServer::Start(o.address, o.core_port,
-                                          [raw](const HttpRequest& r) { return raw->CoreHandler(r); }));
+                        HttpServer::Start(o.address, o.core_port, [raw](const HttpRequest& r) {
+                          return raw->CoreHandler(r);
+                        }));
   UID2_ASSIGN_OR_RETURN(impl->optout_server,
                         HttpServer::Start(o.address, o.optout_port, [raw](const HttpRequest& r) {
                           return raw->OptOutHandler(r);

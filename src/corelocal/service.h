@@ -32,18 +32,18 @@ struct CoreLocalOptions {
   std::string operators_file;  // operators.h
   std::string allowlist_file;  // allowlist.h; may be empty when allow_mrenclaves is not
   std::vector<std::string> allow_mrenclaves;  // hex, added to the allowlist
-  std::string sim_pki_dir;      // trust this simulated PKI (else Intel's root)
-  std::string collateral_file;  // Intel root: the collateral bundle
-  std::string optout_dir;       // created if missing
-  std::string jwt_key_file;     // PEM private key; empty: generate one (jwt_alg)
+  std::string sim_pki_dir;                    // trust this simulated PKI (else Intel's root)
+  std::string collateral_file;                // Intel root: the collateral bundle
+  std::string optout_dir;                     // created if missing
+  std::string jwt_key_file;                   // PEM private key; empty: generate one (jwt_alg)
   std::string jwt_alg = "RS256";
   std::string address = "127.0.0.1";
   uint16_t core_port = 8088;  // 0: any free port
   uint16_t optout_port = 8089;
-  std::string public_host;  // host in URLs handed out; default: the address (0.0.0.0 -> 127.0.0.1)
-  int64_t token_ttl = 3600;     // attestation token and JWT lifetime (s)
-  int64_t url_ttl = 900;        // pre-signed URL lifetime (s)
-  int64_t delta_rotate = 300;   // opt-out delta rotation (s), the reference's default
+  std::string public_host;   // host in URLs handed out; default: the address (0.0.0.0 -> 127.0.0.1)
+  int64_t token_ttl = 3600;  // attestation token and JWT lifetime (s)
+  int64_t url_ttl = 900;     // pre-signed URL lifetime (s)
+  int64_t delta_rotate = 300;     // opt-out delta rotation (s), the reference's default
   std::function<time_t()> clock;  // default: the wall clock (tests inject one)
 };
 
