@@ -191,6 +191,9 @@ Status ReadCore(JsonFields& f, OperatorConfig* c) {
     return f.BadValue("operator_type", "expected \"public\" or \"private\"", c->operator_type);
   }
   UID2_RETURN_IF_ERROR(f.Bool("encrypted_files", &c->encrypted_files));
+  UID2_RETURN_IF_ERROR(f.String("attestation_dir", &c->attestation_dir));
+  UID2_RETURN_IF_ERROR(f.Int64InRange("attestation_failure_shutdown_hours", 0, 100000,
+                                      &c->attestation_failure_shutdown_hours));
   UID2_RETURN_IF_ERROR(f.String("uid_instance_id_prefix", &c->uid_instance_id_prefix));
   UID2_RETURN_IF_ERROR(ReadStores(f, c));
   UID2_RETURN_IF_ERROR(
@@ -251,6 +254,11 @@ Status Validate(const OperatorConfig& c) {
       return Error::Invalid("key '" + std::string(StoreName(required)) +
                             "_metadata_path' is required");
     }
+  }
+  if (c.core_attest_url && c.core_attest_url->rfind("http://", 0) != 0 &&
+      c.core_attest_url->rfind("https://", 0) != 0) {
+    return Error::Invalid("key 'core_attest_url': expected an http:// or https:// URL, got \"" +
+                          *c.core_attest_url + "\"");
   }
   if (c.enable_remote_config && c.store(StoreId::kRuntimeConfig).metadata_path.empty()) {
     return Error::Invalid(

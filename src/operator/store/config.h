@@ -136,12 +136,14 @@ struct OperatorConfig {
   // --- core data ---
   bool storage_mock = false;
   std::string core_data_dir = "data/uid2/core";  // root of the local dataset (local mode)
-  std::optional<std::string> core_attest_url;    // set = attested remote mode (not built yet)
+  std::optional<std::string> core_attest_url;    // set = attested remote mode (docs/operator.md)
   std::optional<std::string> core_s3_bucket;
   Secret core_api_token;  // env core_api_token
   std::optional<std::string> enclave_platform;
   std::string operator_type = "public";
   bool encrypted_files = false;
+  std::string attestation_dir = "/dev/attestation";  // user_report_data + quote (azure-sgx)
+  int64_t attestation_failure_shutdown_hours = 12;   // continuous attest failure -> stop
   std::string uid_instance_id_prefix = "local-operator";
   StoreSettings stores[kStoreCount];
   std::string cloud_encryption_keys_metadata_path;

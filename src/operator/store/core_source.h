@@ -2,8 +2,8 @@
 //
 // A store reads its metadata (FetchMetadata(<name>_metadata_path)), and then the content it
 // names (FetchLocation(metadata.<key>.location)). LocalCoreSource serves a directory laid out
-// like the core service's test data (data/uid2/core); a remote, attested source (HTTP GETs with
-// the core token and attestation headers, pre-signed URLs) implements the same interface later.
+// like the core service's test data (data/uid2/core); sync::RemoteCoreSource
+// (operator/sync/remote_core_source.h) GETs them from an attested core.
 #pragma once
 
 #include <memory>
@@ -22,6 +22,10 @@ class CoreSource {
   virtual Result<std::string> FetchMetadata(std::string_view metadata_path) = 0;
   // FetchLocation returns the content named by a metadata "location".
   virtual Result<std::string> FetchLocation(std::string_view location) = 0;
+  // BeginPoll runs before each poll round (and before the initial load): a remote source
+  // refreshes what the content files need (the cloud encryption keys). A failure is logged and
+  // counted by the caller, and the round goes on with what the source already has.
+  virtual Status BeginPoll() { return Ok(); }
   // Describe names the source for logs ("local:data/uid2/core").
   virtual std::string Describe() const = 0;
 };

@@ -66,6 +66,13 @@ Status ParseContent(StoreId id, const std::string& text, SnapshotParts* parts) {
   return Error::Internal("ParseContent: unexpected store");
 }
 
+// Shown is a location for messages: a pre-signed URL's query (its signature) is cut.
+std::string Shown(std::string_view location) {
+  size_t q = location.find('?');
+  return q == std::string_view::npos ? std::string(location)
+                                     : std::string(location.substr(0, q)) + "?...";
+}
+
 bool HasPart(StoreId id, const SnapshotParts& p) {
   switch (id) {
     case StoreId::kClients:
@@ -103,9 +110,9 @@ StoreManager::~StoreManager() { Stop(); }
 Result<std::unique_ptr<StoreManager>> StoreManager::Create(const OperatorConfig& config,
                                                            Clock clock) {
   if (config.core_attest_url) {
-    return Error::Unsupported(
-        "core_attest_url is set (attested remote core): this build reads core data only from "
-        "a local directory (core_data_dir); remove core_attest_url or use the local profile");
+    return Error::Invalid(
+        "core_attest_url is set: the attested core source is built by the operator app "
+        "(StoreManager::CreateWithSource with a RemoteCoreSource), not by Create");
   }
   return CreateWithSource(config, std::make_unique<LocalCoreSource>(config.core_data_dir),
                           std::move(clock));
@@ -114,6 +121,10 @@ Result<std::unique_ptr<StoreManager>> StoreManager::Create(const OperatorConfig&
 Result<std::unique_ptr<StoreManager>> StoreManager::CreateWithSource(
     const OperatorConfig& config, std::unique_ptr<CoreSource> source, Clock clock) {
   std::unique_ptr<StoreManager> m(new StoreManager(config, std::move(source), std::move(clock)));
+  if (Status st = m->source_->BeginPoll(); !st.ok()) {
+    m->stats_.begin_poll_failures++;
+    return std::move(st).error().Context(m->source_->Describe());
+  }
   SnapshotParts parts;
   if (!config.enable_remote_config) {
     Status st = ValidateRuntimeConfig(config.runtime);
@@ -182,7 +193,7 @@ Result<bool> StoreManager::PollStore(StoreId id, SnapshotParts* parts) {
   Status st = ParseContent(id, *content, parts);
   if (!st.ok())
     return std::move(st).error().Context("store " + std::string(StoreName(id)) + ": " +
-                                         meta->location);
+                                         Shown(meta->location));
   parts->versions[idx] = meta->version;
   return true;
 }
@@ -199,11 +210,11 @@ Result<bool> StoreManager::PollSalts(SnapshotParts* parts) {
   }
   UID2_ASSIGN_OR_RETURN(std::string text, source_->FetchLocation(file.location));
   auto set = SaltSet::Parse(std::move(text));
-  if (!set.ok()) return std::move(set).error().Context(file.location);
+  if (!set.ok()) return std::move(set).error().Context(Shown(file.location));
   if (file.size > 0 && static_cast<size_t>(file.size) != (*set)->size()) {
     return Error::Invalid("metadata says size " + std::to_string(file.size) + " but the file has " +
                           std::to_string((*set)->size()) + " lines")
-        .Context(file.location);
+        .Context(Shown(file.location));
   }
   auto data = std::make_shared<SaltsData>();
   data->selected_effective_ms = file.effective_ms;
@@ -220,9 +231,18 @@ bool StoreManager::PollStores(bool all, int64_t now_ms) {
   SnapshotParts parts = old->parts();
   bool changed_any = false;
   bool changed[kStoreCount] = {};
+  bool began = false;
   for (int i = 0; i < kStoreCount; i++) {
     StoreId id = static_cast<StoreId>(i);
     if (!all && now_ms < next_poll_ms_[i]) continue;
+    if (!began) {
+      began = true;
+      if (Status st = source_->BeginPoll(); !st.ok()) {
+        stats_.begin_poll_failures++;
+        log::Error("core_source_refresh_failed",
+                   {{"source", source_->Describe()}, {"error", st.error().message()}});
+      }
+    }
     next_poll_ms_[i] = now_ms + config_.stores[i].refresh_ms;
     SnapshotParts candidate = parts;
     Result<bool> r = PollStore(id, &candidate);

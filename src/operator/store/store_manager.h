@@ -37,6 +37,7 @@ struct StoreStats {
   };
   PerStore stores[kStoreCount];
   std::atomic<uint64_t> snapshots_published{0};
+  std::atomic<uint64_t> begin_poll_failures{0};  // CoreSource::BeginPoll failed (e.g. cloud keys)
 
   const PerStore& store(StoreId id) const { return stores[static_cast<int>(id)]; }
   PerStore& store(StoreId id) { return stores[static_cast<int>(id)]; }
@@ -48,11 +49,13 @@ class StoreManager {
   using Clock = std::function<int64_t()>;
 
   // Create builds a LocalCoreSource from config.core_data_dir (a config with core_attest_url
-  // set is kUnsupported: the remote source is not built yet) and loads every configured store.
+  // set is kInvalid: the attested source needs attestation, see service::OperatorApp, which
+  // uses CreateWithSource with a sync::RemoteCoreSource) and loads every configured store.
   // Fails if any required store cannot be loaded; the error names the store and file.
   static Result<std::unique_ptr<StoreManager>> Create(const OperatorConfig& config,
                                                       Clock clock = nullptr);
-  // CreateWithSource: the same with an explicit source (tests, remote source later).
+  // CreateWithSource: the same with an explicit source (tests, the remote source). Calls
+  // source->BeginPoll() first; its failure fails the initial load.
   static Result<std::unique_ptr<StoreManager>> CreateWithSource(const OperatorConfig& config,
                                                                 std::unique_ptr<CoreSource> source,
                                                                 Clock clock = nullptr);

@@ -176,12 +176,13 @@ TEST(StoreManagerCreateTest, BrokenDatasetFailsNamingTheStore) {
   EXPECT_NE(m.error().message().find("record 0"), std::string::npos) << m.error().message();
 }
 
-TEST(StoreManagerCreateTest, RemoteModeIsUnsupported) {
+TEST(StoreManagerCreateTest, CreateIsLocalOnly) {
+  // The attested source is wired by the operator app (CreateWithSource + RemoteCoreSource).
   OperatorConfig config = testing::LocalConfigFor("data/uid2/core");
   config.core_attest_url = "https://core.example/attest";
   auto m = StoreManager::Create(config);
   ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.error().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(m.error().code(), ErrorCode::kInvalid);
 }
 
 TEST(StoreManagerCreateTest, RuntimeConfigFromMainConfigWhenRemoteConfigOff) {
