@@ -24,13 +24,15 @@ namespace uid2::bench {
 // SplitMix64.
 struct Rng {
   uint64_t s;
-  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x5eed0012ull) {}
-  uint64_t Next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+  // The seed goes through the finaliser: consecutive seeds must not give shifted copies of one
+  // stream (they would, as plain SplitMix64 states, and opt-out files would share records).
+  explicit Rng(uint64_t seed) : s(Mix(seed + 0x5eed0012ull)) {}
+  static uint64_t Mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
   }
+  uint64_t Next() { return Mix(s += 0x9E3779B97F4A7C15ull); }
   void Fill(uint8_t* p, size_t n) {
     for (size_t i = 0; i < n; i += 8) {
       uint64_t v = Next();
