@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <utility>
 
 #include <algorithm>
 #include <cerrno>
@@ -39,8 +40,8 @@ class NoAttestationPlatform : public AttestationPlatform {
 std::string ReasonOf(const std::string& body) {
   auto doc = ParseJson(body);
   if (!doc.ok() || !doc->IsObject()) return "";
-  auto m = doc->FindMember("message");
-  if (m == doc->MemberEnd() || !m->value.IsString()) return "";
+  auto m = std::as_const(*doc).FindMember("message");
+  if (m == std::as_const(*doc).MemberEnd() || !m->value.IsString()) return "";
   return std::string(m->value.GetString(), std::min<size_t>(m->value.GetStringLength(), 300));
 }
 
@@ -105,6 +106,9 @@ Result<Credentials> AttestOnce(const AttestOptions& options, AttestationPlatform
   std::memcpy(report_data.data(), digest.data(), digest.size());
   auto document = platform.Document(report_data);
   if (!document.ok()) {
+    // As the reference (an attestation provider that is not ready ends the operator): an
+    // enclave that cannot quote will not start quoting by being asked again.
+    *fatal = true;
     return std::move(document).error().Context("attestation document (" + platform.Name() + ")");
   }
 
@@ -232,6 +236,9 @@ void AttestationManager::Run() {
       cv_.notify_all();
       failing_since = 0;
       backoff = options_.initial_backoff_ms;
+      // At most one attestation per check interval, even when the core hands out tokens that
+      // expire within reattest_before_ms (the reference checks once a minute).
+      if (!Sleep(options_.check_interval_ms)) return;
       continue;
     }
     stats_.failures++;

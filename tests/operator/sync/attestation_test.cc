@@ -238,6 +238,19 @@ TEST(AttestOnce, UnreachableCoreIsNotFatal) {
   EXPECT_EQ(status, 0);
 }
 
+TEST(AttestOnce, APlatformThatCannotQuoteIsFatal) {
+  FakeCore core;
+  auto platform =
+      std::move(MakeAttestationPlatform(std::string("azure-sgx"), "/nonexistent")).value();
+  bool fatal = false;
+  long status = 0;
+  auto r = AttestOnce(Options(core), *platform, &fatal, &status);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(fatal);
+  EXPECT_NE(r.error().message().find("/nonexistent/user_report_data"), std::string::npos);
+  EXPECT_EQ(core.attest_count(), 0u);
+}
+
 AttestationManager::Options ManagerOptions(const FakeCore& core) {
   AttestationManager::Options o;
   o.attest = Options(core);
@@ -278,6 +291,20 @@ TEST(AttestationManager, DoesNotReattestAValidToken) {
   ASSERT_TRUE(m.WaitAttested(std::chrono::seconds(5)).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_EQ(core.attest_count(), 1u);
+}
+
+TEST(AttestationManager, ShortTokensAreRenewedOncePerCheckInterval) {
+  FakeCore core;
+  core.token_ttl_ms = 1000;  // always inside the 10-minute window
+  auto o = ManagerOptions(core);
+  o.check_interval_ms = 500;
+  AttestationManager m(o, std::move(MakeAttestationPlatform(std::nullopt, "")).value(), nullptr);
+  m.Start();
+  ASSERT_TRUE(m.WaitAttested(std::chrono::seconds(5)).ok());
+  EXPECT_TRUE(WaitFor([&] { return core.attest_count() >= 2; }, 10000));
+  const size_t seen = core.attest_count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_LE(core.attest_count(), seen + 3);  // ~2 per second, not a tight loop
 }
 
 TEST(AttestationManager, RetriesUntilTheCoreAnswers) {

@@ -60,6 +60,11 @@ void FakeCore::AddOptOutFile(const std::string& name, std::string bytes) {
   optout_files_[name] = std::move(bytes);
 }
 
+void FakeCore::RevokeTokens() {
+  std::lock_guard<std::mutex> lock(mu_);
+  tokens_.clear();
+}
+
 bool FakeCore::TokenValid(const std::string& token) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tokens_.find(token);
@@ -137,6 +142,11 @@ std::string FakeCore::Rewrite(const std::string& json) const {
     }
   };
   walk(doc);
+  if (expire_salts && doc.HasMember("salts") && doc["salts"].IsArray()) {
+    for (auto& f : doc["salts"].GetArray()) {
+      if (f.IsObject() && f.HasMember("expires")) f["expires"].SetInt64(service::NowMs() - 1000);
+    }
+  }
   if (doc.HasMember("version") && doc["version"].IsInt64()) {
     doc["version"].SetInt64(doc["version"].GetInt64() + version_bump.load());
   }
