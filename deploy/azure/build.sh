@@ -16,7 +16,9 @@
 #                                           tar xf uid2-operator.tar.gz && cd uid2-operator && shroud run
 #   uid2-operator-aks.yml                   AKS Deployment + Service, tokens from a Secret
 # and prints MRSIGNER, MRENCLAVE, PRODID and SVN.
-# Profiles live in deploy/azure/profiles/<profile>.env. Builds are reproducible for a fixed key:
+# A profile is conf/<profile>-config.json (measured: it holds every URL; only core_api_token and
+# optout_api_token come from the host environment), plus deploy/azure/profiles/<profile>.env
+# when its enclave parameters differ from the defaults. Builds are reproducible for a fixed key:
 # SOURCE_DATE_EPOCH (default 0) fixes every timestamp.
 set -euo pipefail
 
@@ -35,10 +37,19 @@ while [ $# -gt 0 ]; do
     *) echo "build.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
+# Any profile with a conf/<profile>-config.json packages; deploy/azure/profiles/<profile>.env
+# (optional) overrides the enclave parameters below.
+CONFIG="conf/$profile-config.json" ISVSVN=2 ENCLAVE_SIZE=8G MAX_THREADS=64 EPC_MIB=512 DEBUG=false
+WITH_DATA=0
 profile_file="$here/profiles/$profile.env"
-[ -f "$profile_file" ] || { echo "build.sh: no profile '$profile' (see $here/profiles/)" >&2; exit 2; }
-# shellcheck disable=SC1090
-. "$profile_file"
+if [ -f "$profile_file" ]; then
+  # shellcheck disable=SC1090
+  . "$profile_file"
+fi
+[ -f "$repo/$CONFIG" ] || {
+  echo "build.sh: no $CONFIG for profile '$profile' (profiles: conf/<profile>-config.json)" >&2
+  exit 2
+}
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-0}"
 
 # The programs: a release build unless --bin-dir/BIN_DIR points at one.

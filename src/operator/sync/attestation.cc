@@ -105,6 +105,9 @@ Result<Credentials> AttestOnce(const AttestOptions& options, AttestationPlatform
   std::memcpy(report_data.data(), digest.data(), digest.size());
   auto document = platform.Document(report_data);
   if (!document.ok()) {
+    // As the reference (an attestation provider that is not ready ends the operator): an
+    // enclave that cannot quote will not start quoting by being asked again.
+    *fatal = true;
     return std::move(document).error().Context("attestation document (" + platform.Name() + ")");
   }
 

@@ -15,8 +15,9 @@
 // dropped. Credentials are published with an atomic shared_ptr swap: a reader never sees a
 // half-updated set and the old set serves until the new one is in place.
 // Failures: HTTP 401 or 403 is fatal (the reason from the reply is logged, the FatalHandler
-// runs, the manager stops). Anything else is retried with exponential backoff; failing
-// continuously for longer than failure_shutdown_ms is fatal too.
+// runs, the manager stops), and so is a platform that cannot produce its document (no
+// /dev/attestation, a quote that does not carry our report data). Anything else is retried with
+// exponential backoff; failing continuously for longer than failure_shutdown_ms is fatal too.
 #pragma once
 
 #include <atomic>
@@ -80,7 +81,8 @@ struct AttestOptions {
 };
 
 // AttestOnce performs one attestation. On failure *fatal says whether the core refused the
-// operator (HTTP 401/403) and *http_status holds the HTTP status (0: no reply).
+// operator (HTTP 401/403) or the platform could not produce its document, and *http_status
+// holds the HTTP status (0: no reply).
 Result<Credentials> AttestOnce(const AttestOptions& options, AttestationPlatform& platform,
                                bool* fatal, long* http_status);
 

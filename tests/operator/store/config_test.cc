@@ -33,7 +33,7 @@ TEST(OperatorConfigTest, LocalProfileLoads) {
 }
 
 TEST(OperatorConfigTest, IntegAndProdProfilesLoad) {
-  for (const char* profile : {"integ", "prod"}) {
+  for (const char* profile : {"integ", "prod", "local-core"}) {
     auto c = LoadOperatorConfigProfile(profile);
     ASSERT_TRUE(c.ok()) << profile << ": " << c.error().message();
     EXPECT_TRUE(c->core_attest_url.has_value()) << profile;

@@ -238,6 +238,19 @@ TEST(AttestOnce, UnreachableCoreIsNotFatal) {
   EXPECT_EQ(status, 0);
 }
 
+TEST(AttestOnce, APlatformThatCannotQuoteIsFatal) {
+  FakeCore core;
+  auto platform =
+      std::move(MakeAttestationPlatform(std::string("azure-sgx"), "/nonexistent")).value();
+  bool fatal = false;
+  long status = 0;
+  auto r = AttestOnce(Options(core), *platform, &fatal, &status);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(fatal);
+  EXPECT_NE(r.error().message().find("/nonexistent/user_report_data"), std::string::npos);
+  EXPECT_EQ(core.attest_count(), 0u);
+}
+
 AttestationManager::Options ManagerOptions(const FakeCore& core) {
   AttestationManager::Options o;
   o.attest = Options(core);

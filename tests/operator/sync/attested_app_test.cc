@@ -323,6 +323,37 @@ TEST(AttestedOperator, StaleCheckNeedsOldData) {
   EXPECT_FALSE(r.app->Fatal());
 }
 
+TEST(AttestedOperator, ExpiredSaltsStopTheOperator) {
+  Running r;
+  ASSERT_TRUE(r.Start(FastTiming(), [](store::OperatorConfig& c) {
+                 c.salts_expired_shutdown_hours = 0;
+               }).ok());
+  ASSERT_TRUE(r.app->WaitReady(std::chrono::seconds(30)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(r.app->Fatal());  // valid salts: no stop, even with a zero limit
+  r.core.expire_salts = true;
+  r.core.version_bump = 1;
+  ASSERT_TRUE(WaitFor([&] { return r.app->Fatal().has_value(); }, 10000));
+  EXPECT_NE(r.app->Fatal()->message().find("salts have been expired"), std::string::npos);
+}
+
+TEST(AttestedOperator, HealthcheckFailsWhileTheAttestationIsExpired) {
+  Running r;
+  r.core.token_ttl_ms = 1500;  // expires quickly; re-attestation is due at once
+  ASSERT_TRUE(r.Start().ok());
+  ASSERT_TRUE(r.app->WaitReady(std::chrono::seconds(30)).ok());
+  r.core.attest_status = 500;  // renewals fail from now on
+  Api api(r.app->api_port());
+  auto health = [&] {
+    auto reply = api.http().Get("/ops/healthcheck");
+    return reply.ok() ? static_cast<int>(reply->status) : -1;
+  };
+  EXPECT_TRUE(WaitFor([&] { return health() == 503; }, 10000));
+  EXPECT_FALSE(r.app->Fatal());  // not fatal before attestation_failure_shutdown_hours
+  r.core.attest_status = 200;
+  EXPECT_TRUE(WaitFor([&] { return health() == 200; }, 10000));
+}
+
 // The binary: a refused attestation ends the process with exit code 1 and the reason.
 TEST(AttestedOperatorBinary, RefusedAttestationExitsNonZero) {
   FakeCore core;

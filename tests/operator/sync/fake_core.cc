@@ -137,6 +137,11 @@ std::string FakeCore::Rewrite(const std::string& json) const {
     }
   };
   walk(doc);
+  if (expire_salts && doc.HasMember("salts") && doc["salts"].IsArray()) {
+    for (auto& f : doc["salts"].GetArray()) {
+      if (f.IsObject() && f.HasMember("expires")) f["expires"].SetInt64(service::NowMs() - 1000);
+    }
+  }
   if (doc.HasMember("version") && doc["version"].IsInt64()) {
     doc["version"].SetInt64(doc["version"].GetInt64() + version_bump.load());
   }

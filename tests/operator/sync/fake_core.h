@@ -27,11 +27,12 @@ class FakeCore {
   // ---- knobs ----
   std::atomic<unsigned> attest_status{200};  // reply status of /attest (401/403/500/...)
   std::atomic<int64_t> token_ttl_ms{3600 * 1000};
-  std::atomic<bool> down{false};         // every core route (not /attest) answers 503
-  std::atomic<bool> optout_down{false};  // /optout/refresh answers 503
-  std::atomic<int> delay_ms{0};          // metadata replies wait this long
-  std::atomic<int64_t> version_bump{0};  // added to every metadata version
-  std::atomic<int64_t> key_id{4};        // the cloud key that encrypts content
+  std::atomic<bool> down{false};          // every core route (not /attest) answers 503
+  std::atomic<bool> optout_down{false};   // /optout/refresh answers 503
+  std::atomic<int> delay_ms{0};           // metadata replies wait this long
+  std::atomic<int64_t> version_bump{0};   // added to every metadata version
+  std::atomic<int64_t> key_id{4};         // the cloud key that encrypts content
+  std::atomic<bool> expire_salts{false};  // salts metadata: every file expired a second ago
   void SetCorrupt(const std::string& store_dir, Corrupt c);
   // AddOptOutFile lists a file on /optout/refresh (served from the content server).
   void AddOptOutFile(const std::string& name, std::string bytes);
