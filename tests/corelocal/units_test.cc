@@ -15,6 +15,7 @@
 #include "corelocal/presign.h"
 #include "corelocal/sigstruct_fields.h"
 #include "crypto/cipher.h"
+#include "crypto/ec.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/rsa.h"
@@ -405,6 +406,20 @@ TEST(CoreLocalJwt, SignsAndVerifiesBothAlgorithms) {
     EXPECT_FALSE((*s)->Verify(none).ok());
   }
   EXPECT_FALSE(JwtSigner::Generate("HS256").ok());
+}
+
+TEST(CoreLocalJwt, KeyFromPemPicksTheAlgorithm) {
+  auto rsa = crypto::RsaKey::Generate(2048, 65537);
+  auto from_rsa = JwtSigner::FromPem(rsa->PrivatePem());
+  ASSERT_TRUE(from_rsa.ok()) << from_rsa.error().message();
+  EXPECT_EQ((*from_rsa)->alg(), "RS256");
+  EXPECT_EQ((*from_rsa)->PublicPem(), rsa->PublicPem());
+  auto ec = crypto::EcKeyP256::Generate();
+  auto from_ec = JwtSigner::FromPem(ec->PrivatePem());
+  ASSERT_TRUE(from_ec.ok()) << from_ec.error().message();
+  EXPECT_EQ((*from_ec)->alg(), "ES256");
+  EXPECT_FALSE(JwtSigner::FromPem(rsa->PublicPem()).ok());  // a public key cannot sign
+  EXPECT_FALSE(JwtSigner::FromPem("garbage").ok());
 }
 
 }  // namespace
