@@ -80,6 +80,9 @@ std::string OperatorVersion(const HttpRequest& r) {
   return h.substr(pos + kKey.size(), end == std::string::npos ? end : end - pos - kKey.size());
 }
 
+// The JWT subject: the key id (a non-secret key prefix), else the operator's name.
+std::string Subject(const OperatorEntry& op) { return op.key_id.empty() ? op.name : op.key_id; }
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -142,16 +145,7 @@ struct CoreLocal::Impl {
     } else {
       auto payload = jwt->Verify(jwt_text);
       if (!payload.ok()) return payload.error();
-      auto doc = ParseJson(*payload);
-      if (!doc.ok() || !doc->IsObject()) return Error::VerifyFailed("JWT: payload is not JSON");
-      auto str = [&](const char* k) -> std::string {
-        return doc->HasMember(k) && (*doc)[k].IsString() ? (*doc)[k].GetString() : "";
-      };
-      if (str("aud") != audience) return Error::VerifyFailed("JWT: audience is not " + audience);
-      if (str("sub") != op.key_id) return Error::VerifyFailed("JWT: issued to another operator");
-      if (!doc->HasMember("exp") || !(*doc)["exp"].IsInt64() || (*doc)["exp"].GetInt64() <= Now()) {
-        return Error::VerifyFailed("JWT: expired");
-      }
+      UID2_RETURN_IF_ERROR(CheckOperatorClaims(*payload, audience, Subject(op), Now()));
     }
     *out = std::move(*session);
     return Ok();
@@ -245,7 +239,7 @@ struct CoreLocal::Impl {
     w.Key("iss");
     w.String(core_url);
     w.Key("sub");
-    w.String(op.key_id);
+    w.String(Subject(op));
     w.Key("aud");
     w.String(audience);
     w.Key("iat");

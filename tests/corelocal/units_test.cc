@@ -13,6 +13,7 @@
 #include "corelocal/operators.h"
 #include "corelocal/optout_log.h"
 #include "corelocal/presign.h"
+#include "corelocal/sessions.h"
 #include "corelocal/sigstruct_fields.h"
 #include "crypto/cipher.h"
 #include "crypto/ec.h"
@@ -385,6 +386,31 @@ TEST(CoreLocalSigstruct, FieldsMatchTheToolchainParser) {
   EXPECT_FALSE(ReadSigstructIdentity(Bytes(100)).ok());
 }
 
+// ---- attestation tokens --------------------------------------------------------------------
+
+TEST(CoreLocalSessions, TokenIsBoundToTheOperatorAndExpires) {
+  NewOperatorKey a = MakeOperatorKey("a", 999, OperatorType::kPublic, "azure-sgx", 1);
+  NewOperatorKey b = MakeOperatorKey("b", 999, OperatorType::kPublic, "azure-sgx", 1);
+  SessionStore store;
+  std::string token = store.Create(a.entry, 200, "mr", 100);
+  auto ok = store.Check(token, a.entry, 199);
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  EXPECT_EQ(ok->site_id, 999);
+  EXPECT_EQ(ok->enclave_id, "mr");
+  auto other = store.Check(token, b.entry, 150);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message().find("another operator"), std::string::npos);
+  auto expired = store.Check(token, a.entry, 200);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.error().message().find("expired"), std::string::npos);
+  EXPECT_FALSE(store.Check("", a.entry, 150).ok());
+  EXPECT_FALSE(store.Check(token + "x", a.entry, 150).ok());
+  // Expired sessions are dropped when the next one is made.
+  std::string second = store.Create(a.entry, 500, "mr", 300);
+  EXPECT_FALSE(store.Check(token, a.entry, 150).ok());
+  EXPECT_TRUE(store.Check(second, a.entry, 301).ok());
+}
+
 // ---- JWT ------------------------------------------------------------------------------------
 
 TEST(CoreLocalJwt, SignsAndVerifiesBothAlgorithms) {
@@ -406,6 +432,20 @@ TEST(CoreLocalJwt, SignsAndVerifiesBothAlgorithms) {
     EXPECT_FALSE((*s)->Verify(none).ok());
   }
   EXPECT_FALSE(JwtSigner::Generate("HS256").ok());
+}
+
+TEST(CoreLocalJwt, OperatorClaims) {
+  std::string ok = R"({"aud":"http://core","sub":"UID2-O-L-1-abc","exp":100})";
+  EXPECT_TRUE(CheckOperatorClaims(ok, "http://core", "UID2-O-L-1-abc", 99).ok());
+  EXPECT_FALSE(CheckOperatorClaims(ok, "http://optout", "UID2-O-L-1-abc", 99).ok());
+  EXPECT_FALSE(CheckOperatorClaims(ok, "http://core", "UID2-O-L-2-xyz", 99).ok());
+  EXPECT_FALSE(CheckOperatorClaims(ok, "http://core", "UID2-O-L-1-abc", 100).ok());
+  EXPECT_FALSE(
+      CheckOperatorClaims(R"({"aud":"http://core","sub":"s"})", "http://core", "s", 1).ok());
+  EXPECT_FALSE(
+      CheckOperatorClaims(R"({"aud":"http://core","sub":"s","exp":"9"})", "http://core", "s", 1)
+          .ok());
+  EXPECT_FALSE(CheckOperatorClaims("[]", "", "", 0).ok());
 }
 
 TEST(CoreLocalJwt, KeyFromPemPicksTheAlgorithm) {
