@@ -37,7 +37,13 @@ operator_type="$(sed -n 's/.*"operator_type": *"\([a-z]*\)".*/\1/p' conf/local-c
 "$bin/uid2-core-local" --data data/uid2/core --operators "$state/operators.json" \
   --allowlist "$state/allowlist.json" --sim-pki "$state/pki" --optout-dir "$state/optout" &
 core_pid=$!
-trap 'kill "$core_pid" 2>/dev/null || true; wait "$core_pid" 2>/dev/null || true' EXIT
+op_pid=""
+stop() {
+  kill $op_pid "$core_pid" 2>/dev/null || true
+  wait $op_pid "$core_pid" 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 100); do
   curl -sf -o /dev/null http://127.0.0.1:8088/ops/healthcheck && break
   kill -0 "$core_pid" 2>/dev/null || { echo "start.sh: uid2-core-local did not start" >&2; exit 1; }
@@ -46,4 +52,9 @@ done
 
 core_api_token="$(cat "$state/operator.key")"
 export core_api_token optout_api_token="$core_api_token"
-deploy/azure/run.sh --sim-pki "$state/pki" "$@"
+deploy/azure/run.sh --sim-pki "$state/pki" "$@" &
+op_pid=$!
+status=0
+wait "$op_pid" || status=$?
+op_pid=""
+exit "$status"
