@@ -38,9 +38,10 @@ operator_type="$(sed -n 's/.*"operator_type": *"\([a-z]*\)".*/\1/p' conf/local-c
   --allowlist "$state/allowlist.json" --sim-pki "$state/pki" --optout-dir "$state/optout" &
 core_pid=$!
 op_pid=""
+# shellcheck disable=SC2317  # stop runs from the EXIT trap
 stop() {
-  kill $op_pid "$core_pid" 2>/dev/null || true
-  wait $op_pid "$core_pid" 2>/dev/null || true
+  for p in $op_pid $core_pid; do kill "$p" 2>/dev/null || true; done
+  for p in $op_pid $core_pid; do wait "$p" 2>/dev/null || true; done
 }
 trap stop EXIT
 trap 'exit 130' INT TERM

@@ -85,7 +85,7 @@ wait_http "http://127.0.0.1:$core_port/ops/healthcheck" 20 "${pids[-1]}" || fail
 (cd run/uid2-operator && core_api_token="$key" optout_api_token="$key" \
   exec "$bin/shroud" run --sim-pki "$work/pki") > op.out 2> op.log &
 op_pid=$!
-pids+=($op_pid)
+pids+=("$op_pid")
 wait_http "http://127.0.0.1:$op_port/ops/healthcheck" 120 "$op_pid" || fail "the operator never became ready"
 grep -q attestation_succeeded core.log || fail "core-local logged no attestation"
 
@@ -93,8 +93,10 @@ grep -q attestation_succeeded core.log || fail "core-local logged no attestation
 reply="$("$py" "$here/v2_call.py" "$op_port" /v2/token/generate '{"email":"validate@example.com"}')" ||
   fail "/v2/token/generate"
 body() { printf '%s' "$reply" | "$py" -c "import json,sys; print(json.load(sys.stdin)['body']['$1'])"; }
-token="$(body advertising_token)" && refresh="$(body refresh_token)" &&
-  response_key="$(body refresh_response_key)" || fail "no identity in $reply"
+if ! token="$(body advertising_token)" || ! refresh="$(body refresh_token)" ||
+  ! response_key="$(body refresh_response_key)"; then
+  fail "no identity in $reply"
+fi
 [ -n "$token" ] || fail "empty advertising_token"
 # The operator decrypts the refresh token it issued and issues a new identity.
 refreshed="$("$py" "$here/v2_call.py" "$op_port" --refresh "$refresh" "$response_key")" ||
@@ -120,7 +122,7 @@ rm -rf run2 && mkdir run2 && tar -C run2 -xzf "$bundle_tgz"
 (cd run2/uid2-operator && core_api_token="$key" optout_api_token="$key" \
   exec "$bin/shroud" run --sim-pki "$work/pki") > op2.out 2> op2.log &
 op_pid=$!
-pids+=($op_pid)
+pids+=("$op_pid")
 status=0
 for _ in $(seq 300); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$op_port/ops/healthcheck" || true)" = 200 ] &&
