@@ -1,5 +1,6 @@
 // uid2-operator: the UID2 operator service. `uid2-operator --profile local` serves the bundled
-// local dataset; see docs/operator.md.
+// local dataset; a profile with core_attest_url (local-core, integ, prod) attests to a core and
+// syncs from it; see docs/operator.md.
 #include "common/cli.h"
 #include "operator/service/operator_app.h"
 
@@ -20,10 +21,19 @@ void SetupRoot(CLI::App& app, const uid2::cli::Globals&) {
   app.add_option("--threads", g_flags.threads, "Server threads (service_instances)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--optout-dir", g_flags.optout_dir, "Opt-out delta/partition folder");
+  app.add_option("--enclave-platform", g_flags.enclave_platform,
+                 "Attested mode: azure-sgx (quote from --attestation-dir) or none (document 0x00)")
+      ->check(CLI::IsMember({"azure-sgx", "none"}));
+  app.add_option("--attestation-dir", g_flags.attestation_dir,
+                 "Attested mode: folder of user_report_data and quote (default /dev/attestation)");
   uid2::cli::AddExamples(
       &app,
       "  uid2-operator --profile local                   # serve data/uid2 on 127.0.0.1:8080\n"
       "  uid2-operator --config my.json --port 9000 --metrics-port 9001\n"
+      "  core_api_token=KEY uid2-operator --profile local-core  # in the enclave: quote, attest, "
+      "serve\n"
+      "  core_api_token=KEY uid2-operator --profile local-core --enclave-platform none  # no "
+      "enclave\n"
       "  curl -s localhost:8080/ops/healthcheck          # OK\n"
       "  curl -s localhost:9091/metrics                  # Prometheus text");
   uid2::cli::OnRun(&app, [] { return uid2::service::RunOperator(g_flags); });

@@ -399,6 +399,14 @@ int RunOperator(const OperatorFlags& flags) {
   if (flags.metrics_port) config->prometheus_port = *flags.metrics_port;
   if (flags.threads) config->service_instances = *flags.threads;
   if (flags.optout_dir) config->optout_data_dir = *flags.optout_dir;
+  if (flags.enclave_platform) {
+    if (*flags.enclave_platform == "none") {
+      config->enclave_platform.reset();
+    } else {
+      config->enclave_platform = *flags.enclave_platform;
+    }
+  }
+  if (flags.attestation_dir) config->attestation_dir = *flags.attestation_dir;
 
   auto app = OperatorApp::Start(std::move(config).value(), nullptr,
                                 [](const Error&) { kill(getpid(), SIGUSR1); });

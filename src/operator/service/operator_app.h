@@ -133,6 +133,8 @@ struct OperatorFlags {
   std::optional<int> metrics_port;
   std::optional<int> threads;  // service_instances
   std::optional<std::string> optout_dir;
+  std::optional<std::string> enclave_platform;  // "none" clears it (attested mode off-enclave)
+  std::optional<std::string> attestation_dir;
 };
 
 // KeepLargeBuffersInHeap sets glibc malloc so that buffers up to 32 MiB (request and response

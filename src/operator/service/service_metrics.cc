@@ -125,16 +125,19 @@ void ServiceMetrics::AddStoreCollectors(const store::StoreManager* stores,
     registry_.AddCollector([stores](std::string* out) {
       const store::StoreStats& s = stores->stats();
       const char* kinds[] = {"uid2_store_reload_failures_total",
-                             "uid2_store_reload_successes_total", "uid2_store_version"};
+                             "uid2_store_reload_successes_total", "uid2_store_version",
+                             "uid2_store_last_success_seconds"};
       const char* helps[] = {"Core store reloads rejected (old data kept)",
-                             "Core store reloads accepted", "Loaded metadata version per store"};
-      for (int k = 0; k < 3; ++k) {
-        Header(out, kinds[k], helps[k], k == 2 ? "gauge" : "counter");
+                             "Core store reloads accepted", "Loaded metadata version per store",
+                             "Time (epoch s) of the last successful poll per store"};
+      for (int k = 0; k < 4; ++k) {
+        Header(out, kinds[k], helps[k], k >= 2 ? "gauge" : "counter");
         for (int i = 0; i < store::kStoreCount; ++i) {
           const auto& p = s.stores[i];
           double v = k == 0   ? static_cast<double>(p.reload_failures.load())
                      : k == 1 ? static_cast<double>(p.reload_successes.load())
-                              : static_cast<double>(p.version.load());
+                     : k == 2 ? static_cast<double>(p.version.load())
+                              : static_cast<double>(p.last_success_ms.load()) / 1000.0;
           Sample(out, kinds[k], {"store"},
                  {std::string(store::StoreName(static_cast<store::StoreId>(i)))}, v);
         }

@@ -16,7 +16,8 @@
 //   app_status{application_name,status}
 // plus families collected from the stores at scrape time (AddStoreCollectors):
 //   uid2_store_reload_failures_total{store}, uid2_store_reload_successes_total{store},
-//   uid2_store_version{store}, uid2_store_snapshots_published_total,
+//   uid2_store_version{store}, uid2_store_last_success_seconds{store},
+//   uid2_store_snapshots_published_total,
 //   uid2_encryption_key_activates{key_id,keyset_id}, uid2_site_keyset_status{site_id,status},
 //   uid2_second_level_salt_buckets, uid2_second_level_salt_effective_ms,
 //   uid2_optout_files_loaded_total, uid2_optout_files_rejected_total,

@@ -260,6 +260,11 @@ Status Validate(const OperatorConfig& c) {
     return Error::Invalid("key 'core_attest_url': expected an http:// or https:// URL, got \"" +
                           *c.core_attest_url + "\"");
   }
+  if (c.core_attest_url && c.encrypted_files && c.cloud_encryption_keys_metadata_path.empty()) {
+    return Error::Invalid(
+        "key 'cloud_encryption_keys_metadata_path' is required when core_attest_url is set and "
+        "encrypted_files is true (the keys that open the core's files)");
+  }
   if (c.enable_remote_config && c.store(StoreId::kRuntimeConfig).metadata_path.empty()) {
     return Error::Invalid(
         "key 'runtime_config_metadata_path' is required when enable_remote_config is true");

@@ -235,6 +235,9 @@ void AttestationManager::Run() {
       cv_.notify_all();
       failing_since = 0;
       backoff = options_.initial_backoff_ms;
+      // At most one attestation per check interval, even when the core hands out tokens that
+      // expire within reattest_before_ms (the reference checks once a minute).
+      if (!Sleep(options_.check_interval_ms)) return;
       continue;
     }
     stats_.failures++;

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <string>
 
+#include "common/file.h"
 #include "test_util.h"
 
 namespace uid2::store {
@@ -157,6 +158,32 @@ TEST(RuntimeConfigTest, OrderEnforced) {
   EXPECT_EQ(rc.SharingLifetimeSeconds(), 2592010);
   rc.max_bidstream_lifetime_seconds = 100;
   EXPECT_EQ(rc.BidstreamLifetimeSeconds(), 110);
+}
+
+TEST(OperatorConfigTest, EncryptedAttestedModeNeedsCloudKeys) {
+  auto text = ReadFile("conf/local-core-config.json");
+  ASSERT_TRUE(text.ok());
+  ASSERT_TRUE(ParseOperatorConfig(*text, "local-core").ok());
+  std::string without = *text;
+  size_t at = without.find("\"cloud_encryption_keys_metadata_path\"");
+  ASSERT_NE(at, std::string::npos);
+  without.replace(at, std::string("\"cloud_encryption_keys_metadata_path\"").size(),
+                  "\"x_unused\"");
+  auto c = ParseOperatorConfig(without, "local-core");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("cloud_encryption_keys_metadata_path"), std::string::npos);
+}
+
+TEST(OperatorConfigTest, AttestUrlMustBeHttp) {
+  auto text = ReadFile("conf/local-core-config.json");
+  ASSERT_TRUE(text.ok());
+  std::string bad = *text;
+  size_t at = bad.find("http://127.0.0.1:8088/attest");
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at, 4, "file");
+  auto c = ParseOperatorConfig(bad, "local-core");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("core_attest_url"), std::string::npos);
 }
 
 }  // namespace

@@ -293,6 +293,20 @@ TEST(AttestationManager, DoesNotReattestAValidToken) {
   EXPECT_EQ(core.attest_count(), 1u);
 }
 
+TEST(AttestationManager, ShortTokensAreRenewedOncePerCheckInterval) {
+  FakeCore core;
+  core.token_ttl_ms = 1000;  // always inside the 10-minute window
+  auto o = ManagerOptions(core);
+  o.check_interval_ms = 500;
+  AttestationManager m(o, std::move(MakeAttestationPlatform(std::nullopt, "")).value(), nullptr);
+  m.Start();
+  ASSERT_TRUE(m.WaitAttested(std::chrono::seconds(5)).ok());
+  EXPECT_TRUE(WaitFor([&] { return core.attest_count() >= 2; }, 10000));
+  const size_t seen = core.attest_count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_LE(core.attest_count(), seen + 3);  // ~2 per second, not a tight loop
+}
+
 TEST(AttestationManager, RetriesUntilTheCoreAnswers) {
   FakeCore core;
   core.attest_status = 503;

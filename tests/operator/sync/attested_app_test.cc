@@ -87,17 +87,21 @@ TEST(AttestedOperator, ServesOnceAttestedAndLoaded) {
   EXPECT_NE(metrics->body.find("uid2_attestation_attested 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("uid2_operator_ready 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("uid2_store_version{store=\"salts\"}"), std::string::npos);
+  EXPECT_NE(metrics->body.find("uid2_store_last_success_seconds{store=\"keysets\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("uid2_attestation_expires_at_seconds"), std::string::npos);
 }
 
 TEST(AttestedOperator, CoreDownAtStartRetriesThenServes) {
   Running r;
   r.core.down = true;
   ASSERT_TRUE(r.Start().ok());
-  EXPECT_FALSE(r.app->WaitReady(std::chrono::milliseconds(800)).ok());
+  // Retrying: the cloud keys (first request of a load) are asked for again and again.
+  ASSERT_TRUE(
+      WaitFor([&] { return r.core.core().CountPath("/cloud_encryption_keys/") >= 2; }, 20000));
   EXPECT_FALSE(r.app->ready());
   EXPECT_EQ(r.app->api_port(), 0);  // the API port is not open
   EXPECT_FALSE(r.app->Fatal());
-  EXPECT_GE(r.core.core().CountPath("/cloud_encryption_keys/"), 2u);  // retrying
   // The metrics port answers meanwhile and says "not ready".
   service::BlockingHttpClient m("127.0.0.1", r.app->metrics_port());
   auto metrics = m.Get("/metrics");
@@ -354,34 +358,72 @@ TEST(AttestedOperator, HealthcheckFailsWhileTheAttestationIsExpired) {
   EXPECT_TRUE(WaitFor([&] { return health() == 200; }, 10000));
 }
 
+// RunBinary writes an attested config for `core` and runs uid2-operator with `flags`; returns
+// the exit code and the output.
+int RunBinary(FakeCore& core, const TempDir& dir, const std::string& flags, std::string* out) {
+  store::OperatorConfig c = core.Config(dir.path() + "/optout");
+  std::string json = "{\"core_attest_url\":\"" + *c.core_attest_url +
+                     "\",\"enable_remote_config\":true,\"encrypted_files\":true";
+  for (int i = 0; i < store::kStoreCount; i++) {
+    const std::string name(store::StoreName(static_cast<store::StoreId>(i)));
+    json += ",\"" + name + "_metadata_path\":\"" + c.stores[i].metadata_path + "\"";
+    json += ",\"" + name + "_refresh_ms\":300";
+  }
+  json += ",\"cloud_encryption_keys_metadata_path\":\"" + c.cloud_encryption_keys_metadata_path +
+          "\",\"optout_data_dir\":\"" + dir.path() + "/optout\"}";
+  const std::string config = dir.path() + "/config.json";
+  EXPECT_TRUE(WriteFileAtomic(config, json).ok());
+  const char* bin = std::getenv("UID2_BIN_DIR");
+  if (bin == nullptr) bin = UID2_BIN_DIR;
+  std::string cmd = "core_api_token=" + std::string(kOperatorKey) + " timeout 60 " + bin +
+                    "/uid2-operator --config " + config + " --port 0 --metrics-port 0 " + flags +
+                    " > " + dir.path() + "/out.txt 2>&1";
+  int rc = std::system(cmd.c_str());
+  auto text = ReadFile(dir.path() + "/out.txt");
+  *out = text.ok() ? *text : "";
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST(AttestedOperatorBinary, NoAttestationDirExitsNonZero) {
+  FakeCore core;
+  TempDir dir;
+  std::string out;
+  EXPECT_EQ(
+      RunBinary(core, dir, "--enclave-platform azure-sgx --attestation-dir /nonexistent", &out), 1);
+  EXPECT_NE(out.find("/nonexistent/user_report_data"), std::string::npos) << out;
+  EXPECT_EQ(core.attest_count(), 0u);
+}
+
+// While serving: the core revokes the token (401 on polls), the operator re-attests and the core
+// now refuses it (403): the running process stops with exit code 1 and the reason.
+TEST(AttestedOperatorBinary, RefusalWhileServingExitsNonZero) {
+  FakeCore core;
+  TempDir dir;
+  std::string out;
+  int rc = -1;
+  std::thread run([&] { rc = RunBinary(core, dir, "", &out); });
+  const bool loaded = WaitFor([&] { return core.content().CountPath("/s/") >= 8; }, 30000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the API port opens
+  core.attest_status = 403;
+  core.RevokeTokens();
+  run.join();
+  ASSERT_TRUE(loaded) << out;
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("serving on"), std::string::npos) << out;
+  EXPECT_NE(out.find("HTTP 403"), std::string::npos) << out;
+  EXPECT_GE(core.attest_count(), 2u);
+}
+
 // The binary: a refused attestation ends the process with exit code 1 and the reason.
 TEST(AttestedOperatorBinary, RefusedAttestationExitsNonZero) {
   FakeCore core;
   core.attest_status = 403;
   TempDir dir;
-  store::OperatorConfig c = core.Config(dir.path() + "/optout");
-  std::string json = "{\"core_attest_url\":\"" + *c.core_attest_url +
-                     "\",\"enable_remote_config\":true,\"encrypted_files\":true";
-  for (int i = 0; i < store::kStoreCount; i++) {
-    json += ",\"" + std::string(store::StoreName(static_cast<store::StoreId>(i))) +
-            "_metadata_path\":\"" + c.stores[i].metadata_path + "\"";
-  }
-  json += ",\"optout_data_dir\":\"" + dir.path() + "/optout\"}";
-  const std::string config = dir.path() + "/config.json";
-  ASSERT_TRUE(WriteFileAtomic(config, json).ok());
-  const char* bin = std::getenv("UID2_BIN_DIR");
-  if (bin == nullptr) bin = UID2_BIN_DIR;
-  std::string cmd = "core_api_token=" + std::string(kOperatorKey) + " " + bin +
-                    "/uid2-operator --config " + config + " --port 0 --metrics-port 0 > " +
-                    dir.path() + "/out.txt 2>&1";
-  int rc = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(rc));
-  EXPECT_EQ(WEXITSTATUS(rc), 1);
-  auto out = ReadFile(dir.path() + "/out.txt");
-  ASSERT_TRUE(out.ok());
-  EXPECT_NE(out->find("HTTP 403"), std::string::npos) << *out;
-  EXPECT_NE(out->find("allowlist"), std::string::npos) << *out;
-  EXPECT_EQ(out->find(kOperatorKey), std::string::npos);  // the key is never printed
+  std::string out;
+  EXPECT_EQ(RunBinary(core, dir, "", &out), 1);
+  EXPECT_NE(out.find("HTTP 403"), std::string::npos) << out;
+  EXPECT_NE(out.find("allowlist"), std::string::npos) << out;
+  EXPECT_EQ(out.find(kOperatorKey), std::string::npos);  // the key is never printed
 }
 
 }  // namespace

@@ -60,6 +60,11 @@ void FakeCore::AddOptOutFile(const std::string& name, std::string bytes) {
   optout_files_[name] = std::move(bytes);
 }
 
+void FakeCore::RevokeTokens() {
+  std::lock_guard<std::mutex> lock(mu_);
+  tokens_.clear();
+}
+
 bool FakeCore::TokenValid(const std::string& token) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tokens_.find(token);

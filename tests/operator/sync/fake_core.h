@@ -36,6 +36,8 @@ class FakeCore {
   void SetCorrupt(const std::string& store_dir, Corrupt c);
   // AddOptOutFile lists a file on /optout/refresh (served from the content server).
   void AddOptOutFile(const std::string& name, std::string bytes);
+  // RevokeTokens forgets every attestation token issued so far (core requests then get 401).
+  void RevokeTokens();
   // When set, /attest calls this with the decoded document and public key; a non-empty
   // return is a 403 reason.
   std::function<std::string(const std::string& doc, const std::string& spki)> check_document;
