@@ -336,6 +336,11 @@ TEST_F(CoreLocalTest, MalformedRequestsAndOperatorTypeMismatch) {
                 "invalid operator type");
 }
 
+TEST_F(CoreLocalTest, OversizedBodyIs413) {
+  Reply r = Attest(key_, std::string(2 << 20, 'x'));
+  EXPECT_EQ(r.status, 413);
+}
+
 // ---- core data ------------------------------------------------------------------------------
 
 TEST_F(CoreLocalTest, DataRoutesNeedAValidAttestation) {
