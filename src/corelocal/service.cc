@@ -191,21 +191,20 @@ struct CoreLocal::Impl {
                              "' is not supported (core-local verifies "
                              "azure-sgx DCAP quotes)");
     }
-    if (!crypto::RsaKey::FromPublicDer(req->public_key).ok()) {
-      return refuse(403, "public_key is not an RSA SubjectPublicKeyInfo");
-    }
+    auto key = crypto::RsaKey::FromPublicDer(req->public_key);
+    if (!key.ok()) return refuse(403, "public_key is not an RSA SubjectPublicKeyInfo");
     time_t now = Now();
     auto enclave = checker->Check(req->document, req->public_key, allowlist, now);
     if (!enclave.ok()) return refuse(403, enclave.error().message());
     if (req->operator_type &&
         Lower(*req->operator_type) != Lower(std::string(OperatorTypeName(op->operator_type)))) {
-      return refuse(403,
-                    "attestation failure; invalid operator type '" + *req->operator_type + "'");
+      // The value sent is not echoed: it is client text, and this reason is logged.
+      return refuse(403, "attestation failure; invalid operator type (this key is " +
+                             std::string(OperatorTypeName(op->operator_type)) + ")");
     }
     std::string enclave_id = HexEncode(enclave->mr_enclave);
     time_t expires = now + options.token_ttl;
     std::string token = sessions.Create(*op, expires, enclave_id, now);
-    auto key = crypto::RsaKey::FromPublicDer(req->public_key);
     auto encrypted = key->EncryptPkcs1(AsBytes(token));
     if (!encrypted.ok())
       return refuse(403, "cannot encrypt to public_key: " + encrypted.error().message());
