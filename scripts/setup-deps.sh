@@ -9,7 +9,7 @@ PACKAGES=(
   libssl-dev openssl libboost-dev libcurl4-openssl-dev libtomlplusplus-dev rapidjson-dev
   libarchive-dev libseccomp-dev libfuse3-dev fuse3 libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev ca-certificates curl
-  nginx-light skopeo umoci python3 python3-yaml
+  nginx-light skopeo umoci python3 python3-yaml python3-cryptography
   libpsl-dev publicsuffix
 )
 

@@ -22,6 +22,8 @@ constexpr size_t kBodyLimit = 1 << 20;
 constexpr size_t kHeaderLimit = 64 * 1024;
 constexpr std::chrono::seconds kTimeout{30};
 constexpr int kThreads = 2;
+constexpr std::chrono::seconds kLingerTimeout{1};
+constexpr size_t kLingerBytes = 4 << 20;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -120,8 +122,28 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         if (ec) return;
                         if (keep_alive) return self->Read();
-                        self->Close();
+                        self->Linger();
                       });
+  }
+
+  // Linger reads and discards what the client still sends (the rest of an oversized body) for a
+  // moment after the final response, so that closing does not reset the connection before the
+  // client has read the response.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(kLingerTimeout);
+    LingerRead();
+  }
+  void LingerRead() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(64 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > kLingerBytes) return;
+                              self->LingerRead();
+                            });
   }
 
   void Close() {
@@ -134,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> res_;
+  size_t lingered_ = 0;
 };
 
 }  // namespace

@@ -108,4 +108,25 @@ Result<std::string> JwtSigner::Verify(std::string_view jwt) const {
   return std::string(AsChars(*payload));
 }
 
+Status CheckOperatorClaims(std::string_view payload_json, std::string_view audience,
+                           std::string_view key_id, int64_t now) {
+  auto doc = ParseJson(payload_json);
+  if (!doc.ok() || !doc->IsObject())
+    return Error::VerifyFailed("JWT: payload is not a JSON object");
+  auto str = [&](const char* k) -> std::string_view {
+    auto it = doc->FindMember(k);
+    return it != doc->MemberEnd() && it->value.IsString()
+               ? std::string_view(it->value.GetString(), it->value.GetStringLength())
+               : std::string_view();
+  };
+  if (str("aud") != audience)
+    return Error::VerifyFailed("JWT: audience is not " + std::string(audience));
+  if (str("sub") != key_id) return Error::VerifyFailed("JWT: issued to another operator");
+  auto exp = doc->FindMember("exp");
+  if (exp == doc->MemberEnd() || !exp->value.IsInt64() || exp->value.GetInt64() <= now) {
+    return Error::VerifyFailed("JWT: expired");
+  }
+  return Ok();
+}
+
 }  // namespace uid2::corelocal

@@ -5,6 +5,7 @@
 // enclaveType, operatorVersion).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,5 +34,10 @@ class JwtSigner {
   virtual Result<std::string> SignBytes(std::string_view input) const = 0;
   virtual bool VerifyBytes(std::string_view input, std::string_view signature) const = 0;
 };
+
+// CheckOperatorClaims checks a verified payload: aud == audience, sub == key_id (the operator
+// it was issued to), exp > now. kVerifyFailed names the claim.
+Status CheckOperatorClaims(std::string_view payload_json, std::string_view audience,
+                           std::string_view key_id, int64_t now);
 
 }  // namespace uid2::corelocal

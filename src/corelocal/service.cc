@@ -80,6 +80,9 @@ std::string OperatorVersion(const HttpRequest& r) {
   return h.substr(pos + kKey.size(), end == std::string::npos ? end : end - pos - kKey.size());
 }
 
+// The JWT subject: the key id (a non-secret key prefix), else the operator's name.
+std::string Subject(const OperatorEntry& op) { return op.key_id.empty() ? op.name : op.key_id; }
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -142,16 +145,7 @@ struct CoreLocal::Impl {
     } else {
       auto payload = jwt->Verify(jwt_text);
       if (!payload.ok()) return payload.error();
-      auto doc = ParseJson(*payload);
-      if (!doc.ok() || !doc->IsObject()) return Error::VerifyFailed("JWT: payload is not JSON");
-      auto str = [&](const char* k) -> std::string {
-        return doc->HasMember(k) && (*doc)[k].IsString() ? (*doc)[k].GetString() : "";
-      };
-      if (str("aud") != audience) return Error::VerifyFailed("JWT: audience is not " + audience);
-      if (str("sub") != op.key_id) return Error::VerifyFailed("JWT: issued to another operator");
-      if (!doc->HasMember("exp") || !(*doc)["exp"].IsInt64() || (*doc)["exp"].GetInt64() <= Now()) {
-        return Error::VerifyFailed("JWT: expired");
-      }
+      UID2_RETURN_IF_ERROR(CheckOperatorClaims(*payload, audience, Subject(op), Now()));
     }
     *out = std::move(*session);
     return Ok();
@@ -197,21 +191,20 @@ struct CoreLocal::Impl {
                              "' is not supported (core-local verifies "
                              "azure-sgx DCAP quotes)");
     }
-    if (!crypto::RsaKey::FromPublicDer(req->public_key).ok()) {
-      return refuse(403, "public_key is not an RSA SubjectPublicKeyInfo");
-    }
+    auto key = crypto::RsaKey::FromPublicDer(req->public_key);
+    if (!key.ok()) return refuse(403, "public_key is not an RSA SubjectPublicKeyInfo");
     time_t now = Now();
     auto enclave = checker->Check(req->document, req->public_key, allowlist, now);
     if (!enclave.ok()) return refuse(403, enclave.error().message());
     if (req->operator_type &&
         Lower(*req->operator_type) != Lower(std::string(OperatorTypeName(op->operator_type)))) {
-      return refuse(403,
-                    "attestation failure; invalid operator type '" + *req->operator_type + "'");
+      // The value sent is not echoed: it is client text, and this reason is logged.
+      return refuse(403, "attestation failure; invalid operator type (this key is " +
+                             std::string(OperatorTypeName(op->operator_type)) + ")");
     }
     std::string enclave_id = HexEncode(enclave->mr_enclave);
     time_t expires = now + options.token_ttl;
     std::string token = sessions.Create(*op, expires, enclave_id, now);
-    auto key = crypto::RsaKey::FromPublicDer(req->public_key);
     auto encrypted = key->EncryptPkcs1(AsBytes(token));
     if (!encrypted.ok())
       return refuse(403, "cannot encrypt to public_key: " + encrypted.error().message());
@@ -245,7 +238,7 @@ struct CoreLocal::Impl {
     w.Key("iss");
     w.String(core_url);
     w.Key("sub");
-    w.String(op.key_id);
+    w.String(Subject(op));
     w.Key("aud");
     w.String(audience);
     w.Key("iat");

@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <string>
 
+#include "common/encoding.h"
 #include "common/file.h"
+#include "crypto/rsa.h"
+#include "sgx/sigstruct.h"
 
 namespace {
 
@@ -98,6 +101,37 @@ TEST_F(CoreLocalCli, AllowWritesEntries) {
   EXPECT_NE(text->find(std::string(64, 'b')), std::string::npos);
   EXPECT_EQ(Exec("allow --allowlist " + dir_ + "/allow.json --mrenclave zz").status, 1);
   EXPECT_EQ(Exec("allow --allowlist " + dir_ + "/allow.json").status, 1);
+}
+
+TEST_F(CoreLocalCli, AllowReadsMrenclaveFromABundleSigstruct) {
+  auto key = uid2::crypto::RsaKey::Generate(3072, 3);
+  ASSERT_TRUE(key.ok());
+  uid2::sgx::EnclaveParams params;
+  params.isv_prod_id = 770;
+  uid2::sgx::Measurement mr;
+  mr.fill(0x3C);
+  auto date = uid2::sgx::ParseSigstructDate("2026-01-01");
+  auto sig = uid2::sgx::SignSigstruct(uid2::sgx::BuildUnsignedSigstruct(params, mr, *date), *key);
+  ASSERT_TRUE(sig.ok());
+  std::filesystem::create_directories(dir_ + "/bundle/gramine/app_files");
+  ASSERT_TRUE(uid2::WriteFileAtomic(dir_ + "/bundle/gramine/app_files/entrypoint.sig", *sig).ok());
+  ExecResult r = Exec("allow --allowlist " + dir_ + "/allow.json --sig " + dir_ + "/bundle --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto text = uid2::ReadFile(dir_ + "/allow.json");
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find(uid2::HexEncode(mr)), std::string::npos) << *text;
+  // By signer: MRSIGNER and ISVPRODID instead.
+  ASSERT_EQ(Exec("allow --allowlist " + dir_ + "/signer.json --sig " + dir_ +
+                 "/bundle/gramine/app_files/entrypoint.sig --by-signer")
+                .status,
+            0);
+  auto signer = uid2::ReadFile(dir_ + "/signer.json");
+  ASSERT_TRUE(signer.ok());
+  EXPECT_NE(signer->find("\"isvprodid\":770"), std::string::npos) << *signer;
+  EXPECT_EQ(signer->find(uid2::HexEncode(mr)), std::string::npos);
+  // Not a SIGSTRUCT.
+  ASSERT_TRUE(uid2::WriteFileAtomic(dir_ + "/bad.sig", "nope").ok());
+  EXPECT_EQ(Exec("allow --allowlist " + dir_ + "/x.json --sig " + dir_ + "/bad.sig").status, 1);
 }
 
 TEST_F(CoreLocalCli, ServesAndStopsOnSigterm) {

@@ -336,6 +336,11 @@ TEST_F(CoreLocalTest, MalformedRequestsAndOperatorTypeMismatch) {
                 "invalid operator type");
 }
 
+TEST_F(CoreLocalTest, OversizedBodyIs413) {
+  Reply r = Attest(key_, std::string(2 << 20, 'x'));
+  EXPECT_EQ(r.status, 413);
+}
+
 // ---- core data ------------------------------------------------------------------------------
 
 TEST_F(CoreLocalTest, DataRoutesNeedAValidAttestation) {
@@ -364,6 +369,12 @@ TEST_F(CoreLocalTest, DataRoutesNeedAValidAttestation) {
   EXPECT_EQ(Get("/clients/refresh", DataHeaders(b, private_key_)).status, 200);
   Headers mixed = DataHeaders(b, key_);
   EXPECT_EQ(Get("/clients/refresh", mixed).status, 401);
+  // Another operator's (valid, signed) JWT with this operator's token.
+  Headers foreign_jwt = DataHeaders(a);
+  foreign_jwt[2].second = b.core_jwt;
+  Reply foreign = Get("/clients/refresh", foreign_jwt);
+  EXPECT_EQ(foreign.status, 401);
+  EXPECT_NE(foreign.body.find("another operator"), std::string::npos) << foreign.body;
   // Expiry.
   clock_->fetch_add(61);
   Reply expired = Get("/clients/refresh", DataHeaders(a));
@@ -508,6 +519,14 @@ TEST_F(CoreLocalTest, LogoutAppearsInTheNextOptOutRefresh) {
   EXPECT_EQ(Bytes(file.body.begin(), file.body.begin() + 32), identity);
   EXPECT_EQ(Bytes(file.body.begin() + 32, file.body.begin() + 64), uid);
 
+  // Malformed logouts.
+  EXPECT_EQ(Call(port, http::verb::post, "/optout/replicate?identity_hash=AAAA&advertising_id=AAAA",
+                 {{"Authorization", "Bearer " + key_}})
+                .status,
+            400);
+  EXPECT_EQ(Call(port, http::verb::post, "/optout/replicate", {{"Authorization", "Bearer " + key_}})
+                .status,
+            400);
   // Opt-out needs the opt-out JWT, not the core one.
   Headers core_jwt = h;
   core_jwt[2].second = a.core_jwt;

@@ -13,8 +13,10 @@
 #include "corelocal/operators.h"
 #include "corelocal/optout_log.h"
 #include "corelocal/presign.h"
+#include "corelocal/sessions.h"
 #include "corelocal/sigstruct_fields.h"
 #include "crypto/cipher.h"
+#include "crypto/ec.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/rsa.h"
@@ -27,7 +29,7 @@ std::string Hex(uint8_t fill) { return HexEncode(Bytes(32, fill)); }
 
 // ---- operators ------------------------------------------------------------------------------
 
-TEST(Operators, HashIsSha512OfSaltThenKeyAsTheReferenceKeyHasher) {
+TEST(CoreLocalOperators, HashIsSha512OfSaltThenKeyAsTheReferenceKeyHasher) {
   // hashlib.sha512(b"\x01" * 32 + b"UID2-O-L-999-test").digest()
   Bytes salt(32, 0x01);
   Bytes expected_input = salt;
@@ -37,7 +39,7 @@ TEST(Operators, HashIsSha512OfSaltThenKeyAsTheReferenceKeyHasher) {
   EXPECT_EQ(HashKey(key, salt), Bytes(d.begin(), d.end()));
 }
 
-TEST(Operators, AuthenticatesOnlyTheRightKey) {
+TEST(CoreLocalOperators, AuthenticatesOnlyTheRightKey) {
   NewOperatorKey a = MakeOperatorKey("a", 999, OperatorType::kPublic, "azure-sgx", 1);
   NewOperatorKey b = MakeOperatorKey("b", 123, OperatorType::kPrivate, "azure-sgx", 1);
   EXPECT_NE(a.key, b.key);
@@ -53,7 +55,7 @@ TEST(Operators, AuthenticatesOnlyTheRightKey) {
   EXPECT_EQ(OperatorsToJson(*parsed).find(a.key), std::string::npos);
 }
 
-TEST(Operators, Sha256HashesAreAccepted) {
+TEST(CoreLocalOperators, Sha256HashesAreAccepted) {
   Bytes salt(32, 7);
   std::string key = "k";
   Bytes input = salt;
@@ -67,7 +69,7 @@ TEST(Operators, Sha256HashesAreAccepted) {
   EXPECT_EQ(Authenticate(*ops, "j"), nullptr);
 }
 
-TEST(Operators, ErrorsNameEntryAndField) {
+TEST(CoreLocalOperators, ErrorsNameEntryAndField) {
   auto r = ParseOperators(R"([{"key_hash":"AAAA","key_salt":"AAAA","name":"n","protocol":"p"}])");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("operator [0]"), std::string::npos) << r.error().message();
@@ -98,7 +100,7 @@ attest::AttestedEnclave Enclave(uint8_t mr_enclave, uint8_t mr_signer) {
   return e;
 }
 
-TEST(Allowlist, MatchesByMrenclaveOrSigner) {
+TEST(CoreLocalAllowlist, MatchesByMrenclaveOrSigner) {
   auto list = ParseAllowlist(R"({"enclaves":[{"mrenclave":")" + Hex(0xAA) +
                              R"("},{"name":"signer","mrsigner":")" + Hex(0xBB) +
                              R"(","isvprodid":770,"min_isvsvn":2}]})");
@@ -116,7 +118,7 @@ TEST(Allowlist, MatchesByMrenclaveOrSigner) {
   EXPECT_FALSE(CheckAllowlist(*list, other_product, true).ok());
 }
 
-TEST(Allowlist, DebugRefusedUnlessAllowed) {
+TEST(CoreLocalAllowlist, DebugRefusedUnlessAllowed) {
   auto strict = ParseAllowlist(R"({"enclaves":[{"mrenclave":")" + Hex(0xAA) + R"("}]})");
   auto lax =
       ParseAllowlist(R"({"enclaves":[{"mrenclave":")" + Hex(0xAA) + R"(","allow_debug":true}]})");
@@ -129,7 +131,7 @@ TEST(Allowlist, DebugRefusedUnlessAllowed) {
   EXPECT_TRUE(CheckAllowlist(*lax, debug, true).ok());
 }
 
-TEST(Allowlist, SimulationOnlyWhenAllowedAndTcbStatusChecked) {
+TEST(CoreLocalAllowlist, SimulationOnlyWhenAllowedAndTcbStatusChecked) {
   auto list = ParseAllowlist(R"({"enclaves":[{"mrenclave":")" + Hex(0xAA) + R"("}]})");
   ASSERT_TRUE(list.ok());
   EXPECT_FALSE(CheckAllowlist(*list, Enclave(0xAA, 0), false).ok());
@@ -142,7 +144,7 @@ TEST(Allowlist, SimulationOnlyWhenAllowedAndTcbStatusChecked) {
   EXPECT_TRUE(CheckAllowlist(*lax, out_of_date, true).ok());
 }
 
-TEST(Allowlist, RefusesUnknownKeysAndEmptyEntries) {
+TEST(CoreLocalAllowlist, RefusesUnknownKeysAndEmptyEntries) {
   for (std::string bad :
        {R"({"enclaves":[{"mr_enclave":")" + Hex(1) + R"("}]})", std::string(R"({"enclaves":[{}]})"),
         std::string(R"({"enclaves":[{"mrenclave":"abcd"}]})"), std::string(R"({"enclave":[]})"),
@@ -159,7 +161,7 @@ TEST(Allowlist, RefusesUnknownKeysAndEmptyEntries) {
   EXPECT_FALSE(CheckAllowlist(*empty, Enclave(1, 1), true).ok());
 }
 
-TEST(Allowlist, RoundTrips) {
+TEST(CoreLocalAllowlist, RoundTrips) {
   auto list = ParseAllowlist(R"({"enclaves":[{"name":"x","mrsigner":")" + Hex(0xBB) +
                              R"(","isvprodid":7,"min_isvsvn":3,"allow_debug":true}]})");
   ASSERT_TRUE(list.ok());
@@ -173,7 +175,7 @@ TEST(Allowlist, RoundTrips) {
 
 // ---- attest request -------------------------------------------------------------------------
 
-TEST(AttestRequest, ParsesAndRefuses) {
+TEST(CoreLocalAttestRequest, ParsesAndRefuses) {
   auto ok = ParseAttestRequest(
       R"({"attestation_request":"AAEC","public_key":"AQID","operator_type":"public","application_version":"5.0"})");
   ASSERT_TRUE(ok.ok()) << ok.error().message();
@@ -201,7 +203,7 @@ HttpRequest Get(const std::string& url) {
   return r;
 }
 
-TEST(Presign, VerifiesAndRefusesTampering) {
+TEST(CoreLocalPresign, VerifiesAndRefusesTampering) {
   Presigner p("http://127.0.0.1:1", crypto::RandomBytes(32));
   std::string url = p.Sign("sites/sites.json", std::nullopt, 1000);
   EXPECT_EQ(url.rfind("http://127.0.0.1:1/s/sites/sites.json?expires=1000&sig=", 0), 0u) << url;
@@ -243,7 +245,7 @@ TEST(Presign, VerifiesAndRefusesTampering) {
 
 // ---- core data ------------------------------------------------------------------------------
 
-TEST(CoreData, MapsClasspathLocationsAndRefusesEscapes) {
+TEST(CoreLocalCoreData, MapsClasspathLocationsAndRefusesEscapes) {
   EXPECT_EQ(*MapLocation("/com.uid2.core/test/sites/sites.json"), "sites/sites.json");
   EXPECT_EQ(*MapLocation("salts/salts.txt.1"), "salts/salts.txt.1");
   EXPECT_FALSE(MapLocation("/etc/passwd").ok());
@@ -253,7 +255,7 @@ TEST(CoreData, MapsClasspathLocationsAndRefusesEscapes) {
   EXPECT_FALSE(MapLocation("").ok());
 }
 
-TEST(CoreData, EncryptedContentIsIvCiphertextTag) {
+TEST(CoreLocalCoreData, EncryptedContentIsIvCiphertextTag) {
   CloudEncryptionKey key;
   key.id = 9;
   key.secret = crypto::RandomBytes(32);
@@ -270,7 +272,7 @@ TEST(CoreData, EncryptedContentIsIvCiphertextTag) {
   EXPECT_EQ(std::string(AsChars(*plain)), "[1,2,3]");
 }
 
-TEST(CoreData, BundledDatasetLoads) {
+TEST(CoreLocalCoreData, BundledDatasetLoads) {
   auto data = CoreData::Load(std::string(UID2_SOURCE_DIR) + "/data/uid2/core");
   ASSERT_TRUE(data.ok()) << data.error().message();
   EXPECT_FALSE(data->KeysForSite(999).empty());
@@ -283,7 +285,7 @@ TEST(CoreData, BundledDatasetLoads) {
 
 // ---- opt-out --------------------------------------------------------------------------------
 
-TEST(OptOut, RecordLayout) {
+TEST(CoreLocalOptOut, RecordLayout) {
   Bytes id(32, 0x11), adv(32, 0x22);
   auto r = EncodeOptOutRecord(id, adv, 0x0102030405);
   ASSERT_TRUE(r.ok());
@@ -304,7 +306,7 @@ TEST(OptOut, RecordLayout) {
   EXPECT_FALSE(EncodeOptOutRecord(id, Bytes(34), 1).ok());
 }
 
-TEST(OptOut, Names) {
+TEST(CoreLocalOptOut, Names) {
   auto n = ParseOptOutFileName("optout-delta-000_2026-12-07T21.10.05Z_0a1b2c3d.dat");
   ASSERT_TRUE(n);
   EXPECT_TRUE(n->delta);
@@ -317,7 +319,7 @@ TEST(OptOut, Names) {
   EXPECT_FALSE(ParseOptOutFileName("salts.txt"));
 }
 
-TEST(OptOut, RefreshSealsAndLists) {
+TEST(CoreLocalOptOut, RefreshSealsAndLists) {
   std::string dir = testing::TempDir() + "corelocal-optout-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   auto log = OptOutLog::Open(dir, 300);
@@ -343,7 +345,7 @@ TEST(OptOut, RefreshSealsAndLists) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(OptOut, RotatesAfterTheInterval) {
+TEST(CoreLocalOptOut, RotatesAfterTheInterval) {
   std::string dir = testing::TempDir() + "corelocal-rotate-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   auto log = OptOutLog::Open(dir, 10);
@@ -356,7 +358,7 @@ TEST(OptOut, RotatesAfterTheInterval) {
 
 // ---- SIGSTRUCT fields -----------------------------------------------------------------------
 
-TEST(Sigstruct, FieldsMatchTheToolchainParser) {
+TEST(CoreLocalSigstruct, FieldsMatchTheToolchainParser) {
   auto key = crypto::RsaKey::Generate(3072, 3);
   ASSERT_TRUE(key.ok());
   sgx::EnclaveParams params;
@@ -384,9 +386,34 @@ TEST(Sigstruct, FieldsMatchTheToolchainParser) {
   EXPECT_FALSE(ReadSigstructIdentity(Bytes(100)).ok());
 }
 
+// ---- attestation tokens --------------------------------------------------------------------
+
+TEST(CoreLocalSessions, TokenIsBoundToTheOperatorAndExpires) {
+  NewOperatorKey a = MakeOperatorKey("a", 999, OperatorType::kPublic, "azure-sgx", 1);
+  NewOperatorKey b = MakeOperatorKey("b", 999, OperatorType::kPublic, "azure-sgx", 1);
+  SessionStore store;
+  std::string token = store.Create(a.entry, 200, "mr", 100);
+  auto ok = store.Check(token, a.entry, 199);
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  EXPECT_EQ(ok->site_id, 999);
+  EXPECT_EQ(ok->enclave_id, "mr");
+  auto other = store.Check(token, b.entry, 150);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message().find("another operator"), std::string::npos);
+  auto expired = store.Check(token, a.entry, 200);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.error().message().find("expired"), std::string::npos);
+  EXPECT_FALSE(store.Check("", a.entry, 150).ok());
+  EXPECT_FALSE(store.Check(token + "x", a.entry, 150).ok());
+  // Expired sessions are dropped when the next one is made.
+  std::string second = store.Create(a.entry, 500, "mr", 300);
+  EXPECT_FALSE(store.Check(token, a.entry, 150).ok());
+  EXPECT_TRUE(store.Check(second, a.entry, 301).ok());
+}
+
 // ---- JWT ------------------------------------------------------------------------------------
 
-TEST(Jwt, SignsAndVerifiesBothAlgorithms) {
+TEST(CoreLocalJwt, SignsAndVerifiesBothAlgorithms) {
   for (std::string alg : {"RS256", "ES256"}) {
     auto s = JwtSigner::Generate(alg);
     ASSERT_TRUE(s.ok());
@@ -405,6 +432,34 @@ TEST(Jwt, SignsAndVerifiesBothAlgorithms) {
     EXPECT_FALSE((*s)->Verify(none).ok());
   }
   EXPECT_FALSE(JwtSigner::Generate("HS256").ok());
+}
+
+TEST(CoreLocalJwt, OperatorClaims) {
+  std::string ok = R"({"aud":"http://core","sub":"UID2-O-L-1-abc","exp":100})";
+  EXPECT_TRUE(CheckOperatorClaims(ok, "http://core", "UID2-O-L-1-abc", 99).ok());
+  EXPECT_FALSE(CheckOperatorClaims(ok, "http://optout", "UID2-O-L-1-abc", 99).ok());
+  EXPECT_FALSE(CheckOperatorClaims(ok, "http://core", "UID2-O-L-2-xyz", 99).ok());
+  EXPECT_FALSE(CheckOperatorClaims(ok, "http://core", "UID2-O-L-1-abc", 100).ok());
+  EXPECT_FALSE(
+      CheckOperatorClaims(R"({"aud":"http://core","sub":"s"})", "http://core", "s", 1).ok());
+  EXPECT_FALSE(
+      CheckOperatorClaims(R"({"aud":"http://core","sub":"s","exp":"9"})", "http://core", "s", 1)
+          .ok());
+  EXPECT_FALSE(CheckOperatorClaims("[]", "", "", 0).ok());
+}
+
+TEST(CoreLocalJwt, KeyFromPemPicksTheAlgorithm) {
+  auto rsa = crypto::RsaKey::Generate(2048, 65537);
+  auto from_rsa = JwtSigner::FromPem(rsa->PrivatePem());
+  ASSERT_TRUE(from_rsa.ok()) << from_rsa.error().message();
+  EXPECT_EQ((*from_rsa)->alg(), "RS256");
+  EXPECT_EQ((*from_rsa)->PublicPem(), rsa->PublicPem());
+  auto ec = crypto::EcKeyP256::Generate();
+  auto from_ec = JwtSigner::FromPem(ec->PrivatePem());
+  ASSERT_TRUE(from_ec.ok()) << from_ec.error().message();
+  EXPECT_EQ((*from_ec)->alg(), "ES256");
+  EXPECT_FALSE(JwtSigner::FromPem(rsa->PublicPem()).ok());  // a public key cannot sign
+  EXPECT_FALSE(JwtSigner::FromPem("garbage").ok());
 }
 
 }  // namespace

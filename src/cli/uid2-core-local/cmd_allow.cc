@@ -30,10 +30,15 @@ uid2::Result<std::string> FindSig(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(path, ec)) return path;
   std::string found;
-  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
-    if (e.path().extension() != ".sig") continue;
+  // A shroud bundle keeps it at gramine/app_files/entrypoint.sig.
+  for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it.depth() >= 3) it.disable_recursion_pending();
+    const auto& e = *it;
+    if (!e.is_regular_file() || e.path().extension() != ".sig") continue;
     if (!found.empty()) {
-      return uid2::Error::Invalid(path + ": more than one .sig; name the file");
+      return uid2::Error::Invalid(path + ": more than one .sig (" + found + ", " +
+                                  e.path().string() + "); name the file");
     }
     found = e.path().string();
   }
