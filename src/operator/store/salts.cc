@@ -168,7 +168,7 @@ Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
     const char* line_end = stop;
     if (line_end > start && line_end[-1] == '\r') line_end--;
     bool ok = (line_end == start && last) || add_line(line_end);  // a final empty line is ignored
-    start = field = stop + 1;
+    start = field = stop == end ? end : stop + 1;
     commas = 0;
     return ok;
   };
