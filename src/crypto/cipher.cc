@@ -126,6 +126,47 @@ Result<Bytes> AesGcmDecrypt(ByteSpan key, ByteSpan iv, ByteSpan ciphertext_and_t
   return out;
 }
 
+void AesGcmDecryptor::Free::operator()(evp_cipher_ctx_st* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+
+Result<AesGcmDecryptor> AesGcmDecryptor::Create(ByteSpan key, ByteSpan iv) {
+  UID2_RETURN_IF_ERROR(CheckSizes("AES-256-GCM", key, iv, kGcmIvSize));
+  UID2_ASSIGN_OR_RETURN(EvpCipherCtxPtr ctx, NewCtx(EVP_aes_256_gcm(), false, key, iv, true));
+  return AesGcmDecryptor(std::unique_ptr<evp_cipher_ctx_st, Free>(ctx.release()));
+}
+
+Status AesGcmDecryptor::Update(ByteSpan in, uint8_t* out) {
+  if (in.empty()) return Ok();
+  UID2_RETURN_IF_ERROR(CheckLength("AES-256-GCM", in.size()));
+  int len = 0;
+  if (EVP_DecryptUpdate(ctx_.get(), out, &len, in.data(), static_cast<int>(in.size())) != 1) {
+    return OpenSslFailure("EVP_DecryptUpdate");
+  }
+  if (static_cast<size_t>(len) != in.size()) {
+    return Error::Internal("AES-256-GCM: EVP_DecryptUpdate wrote " + std::to_string(len) +
+                           " bytes for " + std::to_string(in.size()));
+  }
+  return Ok();
+}
+
+Status AesGcmDecryptor::Finish(ByteSpan tag) {
+  if (tag.size() != kGcmTagSize) {
+    return Error::Invalid("AES-256-GCM: tag must be 16 bytes, got " + std::to_string(tag.size()));
+  }
+  uint8_t tag_copy[kGcmTagSize];
+  std::copy(tag.begin(), tag.end(), tag_copy);
+  if (EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag_copy) != 1) {
+    return OpenSslFailure("EVP_CTRL_GCM_SET_TAG");
+  }
+  uint8_t final_block[kAesBlockSize];
+  int final_len = 0;
+  if (EVP_DecryptFinal_ex(ctx_.get(), final_block, &final_len) != 1) {
+    LastOpenSslError();  // drop queued errors, if any
+    return Error::VerifyFailed(
+        "AES-256-GCM: authentication tag mismatch (wrong key, IV, AAD or tampered data)");
+  }
+  return Ok();
+}
+
 Result<Bytes> AesGcmSeal(ByteSpan key, ByteSpan plaintext, ByteSpan aad) {
   Bytes iv = RandomBytes(kGcmIvSize);
   UID2_ASSIGN_OR_RETURN(Bytes ct, AesGcmEncrypt(key, iv, plaintext, aad));

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <array>
+#include <memory>
 
 #include "common/bytes.h"
 #include "common/status.h"
+
+struct evp_cipher_ctx_st;  // OpenSSL's EVP_CIPHER_CTX
 
 namespace uid2::crypto {
 
@@ -30,6 +33,29 @@ Result<Bytes> AesGcmDecrypt(ByteSpan key, ByteSpan iv, ByteSpan ciphertext_and_t
 Result<Bytes> AesGcmSeal(ByteSpan key, ByteSpan plaintext, ByteSpan aad = {});
 // AesGcmOpen takes IV || ciphertext || tag (kInvalid when shorter than 28 bytes).
 Result<Bytes> AesGcmOpen(ByteSpan key, ByteSpan iv_ct_tag, ByteSpan aad = {});
+
+// AesGcmDecryptor decrypts AES-256-GCM in pieces, for inputs too large to copy whole (a
+// 200 MB core file): Update writes exactly as many bytes as it reads. Until Finish returns Ok
+// the output is unauthenticated; on kVerifyFailed the caller must discard (and wipe) it.
+//
+//   UID2_ASSIGN_OR_RETURN(AesGcmDecryptor d, AesGcmDecryptor::Create(key, iv));
+//   UID2_RETURN_IF_ERROR(d.Update(piece, out));   // out: piece.size() writable bytes
+//   UID2_RETURN_IF_ERROR(d.Finish(tag));          // 16 bytes; kVerifyFailed on a mismatch
+class AesGcmDecryptor {
+ public:
+  // key: 32 bytes; iv: 12 bytes (kInvalid otherwise).
+  static Result<AesGcmDecryptor> Create(ByteSpan key, ByteSpan iv);
+  // Update: `in` may overlap `out` only if out == in.data().
+  Status Update(ByteSpan in, uint8_t* out);
+  Status Finish(ByteSpan tag);
+
+ private:
+  struct Free {
+    void operator()(evp_cipher_ctx_st* ctx) const;
+  };
+  explicit AesGcmDecryptor(std::unique_ptr<evp_cipher_ctx_st, Free> ctx) : ctx_(std::move(ctx)) {}
+  std::unique_ptr<evp_cipher_ctx_st, Free> ctx_;
+};
 
 // AesCtr applies AES-256-CTR with the full 16-byte initial counter block `iv` (encryption and
 // decryption are the same operation).

@@ -116,6 +116,49 @@ const Bytes kSp80038aPlain =
     H("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
       "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710");
 
+// The piecewise decryptor gives test case 15 in uneven pieces, in place, and checks the tag.
+TEST(CryptoAesGcmDecryptor, McGrewViegaTestCase15InPieces) {
+  auto d = AesGcmDecryptor::Create(kGcmKey15, kGcmIv15);
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  Bytes buf = kGcmCipher15;
+  size_t at = 0;
+  for (size_t piece : {1, 15, 17, 31}) {
+    ASSERT_TRUE(d->Update(ByteSpan(buf).subspan(at, piece), buf.data() + at).ok());
+    at += piece;
+  }
+  ASSERT_EQ(at, buf.size());
+  ASSERT_TRUE(d->Finish(H("b094dac5d93471bdec1a502270e3cc6c")).ok());
+  EXPECT_EQ(buf, kGcmPlain15);
+}
+
+TEST(CryptoAesGcmDecryptor, WrongTagOrTamperedCiphertextFailsFinish) {
+  Bytes out(kGcmCipher15.size());
+  {
+    auto d = AesGcmDecryptor::Create(kGcmKey15, kGcmIv15);
+    ASSERT_TRUE(d->Update(kGcmCipher15, out.data()).ok());
+    Status st = d->Finish(H("b094dac5d93471bdec1a502270e3cc6d"));
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code(), ErrorCode::kVerifyFailed);
+  }
+  {
+    Bytes tampered = kGcmCipher15;
+    tampered[3] ^= 0x80;
+    auto d = AesGcmDecryptor::Create(kGcmKey15, kGcmIv15);
+    ASSERT_TRUE(d->Update(tampered, out.data()).ok());
+    EXPECT_FALSE(d->Finish(H("b094dac5d93471bdec1a502270e3cc6c")).ok());
+  }
+  // Nothing fed at all: the empty-plaintext tag of the zero key (test case 13) still verifies.
+  auto d = AesGcmDecryptor::Create(Bytes(32, 0), Bytes(12, 0));
+  EXPECT_TRUE(d->Finish(H("530f8afbc74536b9a963b4f1c4cb738b")).ok());
+}
+
+TEST(CryptoAesGcmDecryptor, BadSizesAreInvalid) {
+  EXPECT_EQ(AesGcmDecryptor::Create(Bytes(31), Bytes(12)).error().code(), ErrorCode::kInvalid);
+  EXPECT_EQ(AesGcmDecryptor::Create(Bytes(32), Bytes(16)).error().code(), ErrorCode::kInvalid);
+  auto d = AesGcmDecryptor::Create(Bytes(32), Bytes(12));
+  EXPECT_EQ(d->Finish(Bytes(15)).error().code(), ErrorCode::kInvalid);
+}
+
 TEST(CryptoAesCtr, Sp80038aF55KnownAnswer) {
   Bytes counter = H("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
   Result<Bytes> ct = AesCtr(kAes256Key, counter, kSp80038aPlain);

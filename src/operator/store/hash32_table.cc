@@ -1,5 +1,6 @@
 #include "operator/store/hash32_table.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace uid2::store {
@@ -11,9 +12,17 @@ size_t Hash32Table::SlotOf(const Hash32& key) const {
   return static_cast<size_t>(v >> 32) & (slots_.size() - 1);
 }
 
-void Hash32Table::Grow() {
+void Hash32Table::Reserve(size_t n) {
+  size_t want = std::bit_ceil(std::max<size_t>(16, n * 2));
+  if (want <= slots_.size()) return;
+  Rehash(want);
+}
+
+void Hash32Table::Grow() { Rehash(slots_.empty() ? 16 : slots_.size() * 2); }
+
+void Hash32Table::Rehash(size_t slots) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  slots_.assign(slots, Slot{});
   size_ = 0;
   for (const Slot& s : old) {
     if (s.ts >= 0) InsertMin(s.key, s.ts);

@@ -19,6 +19,9 @@ class Hash32Table {
   // InsertMin records `ts` for `key`, keeping the smaller value if the key exists.
   // REQUIRES: ts >= 0 (opt-out timestamps are unsigned 56-bit).
   void InsertMin(const Hash32& key, int64_t ts);
+  // Reserve sizes the table for `n` entries at once (no regrowth, and no old + new copy alive
+  // together, while they are inserted).
+  void Reserve(size_t n);
   // Find returns the stored timestamp, or nullopt. No allocation.
   std::optional<int64_t> Find(const Hash32& key) const;
   bool Contains(const Hash32& key) const { return Find(key).has_value(); }
@@ -39,6 +42,7 @@ class Hash32Table {
   };
   size_t SlotOf(const Hash32& key) const;
   void Grow();
+  void Rehash(size_t slots);
 
   std::vector<Slot> slots_;
   size_t size_ = 0;

@@ -77,20 +77,31 @@ size_t OptOutIndex::size() const {
 
 std::shared_ptr<const OptOutIndex> OptOutIndex::WithRecords(
     const std::vector<OptOutRecord>& records) const {
-  auto recent = std::make_shared<Layer>(*recent_);
-  for (const OptOutRecord& r : records) {
-    recent->by_identity.InsertMin(r.identity_hash, r.timestamp_s);
-    recent->by_advertising_id.InsertMin(r.advertising_id, r.timestamp_s);
-  }
   const size_t threshold = std::max<size_t>(4096, base_->by_identity.size() / 8);
-  if (recent->by_identity.size() <= threshold) {
-    return std::make_shared<const OptOutIndex>(base_, std::move(recent));
+  if (recent_->by_identity.size() + records.size() <= threshold) {
+    auto recent = std::make_shared<Layer>(*recent_);
+    for (const OptOutRecord& r : records) {
+      recent->by_identity.InsertMin(r.identity_hash, r.timestamp_s);
+      recent->by_advertising_id.InsertMin(r.advertising_id, r.timestamp_s);
+    }
+    if (recent->by_identity.size() <= threshold) {
+      return std::make_shared<const OptOutIndex>(base_, std::move(recent));
+    }
   }
+  // Large: merge straight into a new base, sized once (the initial load of millions of records
+  // would otherwise build a recent layer and then copy it, peaking at several times the index).
   auto base = std::make_shared<Layer>(*base_);
-  recent->by_identity.ForEach(
+  const size_t total = base_->by_identity.size() + recent_->by_identity.size() + records.size();
+  base->by_identity.Reserve(total);
+  base->by_advertising_id.Reserve(total);
+  recent_->by_identity.ForEach(
       [&](const Hash32& k, int64_t ts) { base->by_identity.InsertMin(k, ts); });
-  recent->by_advertising_id.ForEach(
+  recent_->by_advertising_id.ForEach(
       [&](const Hash32& k, int64_t ts) { base->by_advertising_id.InsertMin(k, ts); });
+  for (const OptOutRecord& r : records) {
+    base->by_identity.InsertMin(r.identity_hash, r.timestamp_s);
+    base->by_advertising_id.InsertMin(r.advertising_id, r.timestamp_s);
+  }
   return std::make_shared<const OptOutIndex>(std::move(base), std::make_shared<const Layer>());
 }
 
@@ -130,6 +141,12 @@ Result<int> OptOutStore::Scan() {
   }
   std::sort(fresh.begin(), fresh.end());
   std::vector<OptOutRecord> records;
+  size_t expected = 0;
+  for (const std::string& path : fresh) {
+    uintmax_t size = fs::file_size(path, ec);
+    if (!ec) expected += static_cast<size_t>(size / kOptOutRecordSize);
+  }
+  records.reserve(expected);
   int loaded = 0;
   for (const std::string& path : fresh) {
     seen_.insert(path);  // files are immutable: read (or refuse) each once

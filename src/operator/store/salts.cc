@@ -1,6 +1,11 @@
 #include "operator/store/salts.h"
 
 #include <charconv>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/json.h"
 #include "operator/store/json_fields.h"
@@ -46,6 +51,47 @@ Status ParseKey(const std::string_view* f, int first, SaltKey* out) {
   return Ok();
 }
 
+// The fast path of SaltSet::Parse: the same checks as ParseSaltLine/ParseKey, answering only
+// yes or no (no error text, no Status).
+bool FastInt(std::string_view text, int64_t* out) {
+  if (!text.empty() && text.size() <= 18) {  // 18 digits cannot overflow int64
+    int64_t v = 0;
+    size_t i = 0;
+    for (; i < text.size() && static_cast<unsigned char>(text[i] - '0') <= 9; i++) {
+      v = v * 10 + (text[i] - '0');
+    }
+    if (i == text.size()) {
+      *out = v;
+      return true;
+    }
+  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+bool FastKey(const std::string_view* f, int first, SaltKey* out) {
+  if (f[first].empty() && f[first + 1].empty() && f[first + 2].empty()) return true;
+  if (f[first].empty() || f[first + 1].empty() || f[first + 2].empty()) return false;
+  int64_t id;
+  if (!FastInt(f[first], &id) || id < 0 || id > 0xFFFFFF) return false;
+  if (f[first + 1].size() != kSaltKeyLength) return false;
+  out->id = static_cast<int32_t>(id);
+  out->key = f[first + 1];
+  out->salt = f[first + 2];
+  return true;
+}
+
+bool FastParseFields(const std::string_view* f, SaltEntry* e) {
+  if (!FastInt(f[0], &e->id) || !FastInt(f[1], &e->last_updated_ms) ||
+      !FastInt(f[3], &e->refresh_from_ms)) {
+    return false;
+  }
+  e->salt = f[2];
+  e->previous_salt = f[4];
+  if (!FastKey(f, 5, &e->current_key) || !FastKey(f, 8, &e->previous_key)) return false;
+  return !e->salt.empty() || e->current_key.present();
+}
+
 }  // namespace
 
 Status ParseSaltLine(std::string_view line, SaltEntry* out) {
@@ -84,24 +130,74 @@ size_t SaltBucketIndex(ByteSpan h, size_t bucket_count) {
 Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
   std::shared_ptr<SaltSet> set(new SaltSet());
   set->text_ = std::move(text);
-  std::string_view all = set->text_;
-  size_t lines = 0;
-  for (char c : all) lines += c == '\n';
-  set->entries_.reserve(lines + 1);
-  size_t pos = 0;
-  size_t line_no = 0;
-  while (pos < all.size()) {
-    size_t nl = all.find('\n', pos);
-    std::string_view line = all.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-    pos = nl == std::string_view::npos ? all.size() : nl + 1;
-    line_no++;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() && pos >= all.size()) break;
-    SaltEntry e;
-    Status st = ParseSaltLine(line, &e);
-    if (!st.ok()) return std::move(st).error().Context("line " + std::to_string(line_no));
-    set->entries_.push_back(e);
+  const char* const begin = set->text_.data();
+  const char* const end = begin + set->text_.size();
+  size_t lines = 1;
+  for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); p++) {
+    lines++;
   }
+  set->entries_.reserve(lines);
+
+  // One pass over the text, visiting only the separators (',' and '\n'): fields are views
+  // into the text. A line the fast path refuses is parsed again by ParseSaltLine for the error.
+  size_t line_no = 0;
+  const char* start = begin;  // the current line
+  const char* field = begin;  // the current field
+  int commas = 0;
+  std::string_view f[kSaltLineFields];
+  Status bad;
+  // EndLine: the line [start, stop) is complete; `last` when nothing follows it.
+  auto add_line = [&](const char* line_end) {
+    SaltEntry& e = set->entries_.emplace_back();
+    if (commas == kSaltLineFields - 1 && field <= line_end) {
+      f[kSaltLineFields - 1] = std::string_view(field, line_end - field);
+      if (FastParseFields(f, &e)) return true;
+    }
+    set->entries_.pop_back();
+    SaltEntry slow;
+    Status st = ParseSaltLine(std::string_view(start, line_end - start), &slow);
+    if (!st.ok()) {
+      bad = std::move(st).error().Context("line " + std::to_string(line_no));
+      return false;
+    }
+    set->entries_.push_back(slow);
+    return true;
+  };
+  auto end_line = [&](const char* stop, bool last) {
+    line_no++;
+    const char* line_end = stop;
+    if (line_end > start && line_end[-1] == '\r') line_end--;
+    bool ok = (line_end == start && last) || add_line(line_end);  // a final empty line is ignored
+    start = field = stop == end ? end : stop + 1;
+    commas = 0;
+    return ok;
+  };
+  auto separator = [&](const char* p) {
+    if (*p == ',') {
+      if (commas < kSaltLineFields - 1) f[commas] = std::string_view(field, p - field);
+      commas++;
+      field = p + 1;
+      return true;
+    }
+    return end_line(p, p + 1 == end);
+  };
+
+  const char* p = begin;
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline))));
+    for (; mask != 0; mask &= mask - 1) {
+      if (!separator(p + __builtin_ctz(mask))) return std::move(bad).error();
+    }
+  }
+#endif
+  for (; p < end; p++) {
+    if ((*p == ',' || *p == '\n') && !separator(p)) return std::move(bad).error();
+  }
+  if (start < end && !end_line(end, true)) return std::move(bad).error();
   if (set->entries_.empty()) return Error::Invalid("salt file has no entries");
   return std::shared_ptr<const SaltSet>(std::move(set));
 }

@@ -44,4 +44,12 @@ Result<CloudKeys> ParseCloudEncryptionKeys(std::string_view json);
 // kVerifyFailed when the GCM tag does not match.
 Result<std::string> DecryptEnvelope(const EncryptedEnvelope& envelope, const CloudKeys& keys);
 
+// OpenEncryptedFile is DecryptEnvelope(ParseEncryptedEnvelope(json)) for large files (the
+// 2^20-line salt file is a 270 MB envelope): the payload is located without copying it, the
+// rest of the envelope is checked by RapidJSON, and the base64 is decoded and decrypted in
+// 48 KiB pieces straight into the returned text (no copy of the payload, no second buffer).
+// Same results and error codes as the two calls (it falls back to them for an envelope whose
+// payload string is not a plain run of characters, e.g. one with JSON escapes).
+Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& keys);
+
 }  // namespace uid2::sync

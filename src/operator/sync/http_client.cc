@@ -27,7 +27,9 @@ void GlobalInitOnce() {
 struct Sink {
   std::string* body;
   size_t limit;
+  CURL* curl;
   bool overflow = false;
+  bool reserved = false;
 };
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
@@ -36,6 +38,15 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   if (sink->body->size() + len > sink->limit) {
     sink->overflow = true;
     return 0;  // aborts the transfer
+  }
+  if (!sink->reserved) {
+    // One allocation for a large body (a salt file is ~270 MB) instead of regrowing it.
+    sink->reserved = true;
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
+        length > 0 && static_cast<size_t>(length) <= sink->limit) {
+      sink->body->reserve(static_cast<size_t>(length));
+    }
   }
   sink->body->append(data, len);
   return len;
@@ -98,8 +109,8 @@ Result<HttpReply> HttpFetch(const HttpRequest& request) {
     headers.reset(grown);
   }
   HttpReply reply;
-  Sink sink{&reply.body, request.max_body_bytes};
   CURL* c = curl.get();
+  Sink sink{&reply.body, request.max_body_bytes, c};
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   if (request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -113,6 +124,7 @@ Result<HttpReply> HttpFetch(const HttpRequest& request) {
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, request.low_speed_seconds);
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);  // fewer reads and callbacks
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -54,11 +54,6 @@ Result<std::string> RemoteCoreSource::FetchLocation(std::string_view location) {
   UID2_ASSIGN_OR_RETURN(std::string body, Get(location, false));
   if (!options_.encrypted_files) return body;
   const std::string where = RedactUrl(location);
-  auto envelope = ParseEncryptedEnvelope(body);
-  if (!envelope.ok()) {
-    stats_->decrypt_failures++;
-    return std::move(envelope).error().Context(where);
-  }
   std::shared_ptr<const CloudKeys> keys;
   {
     std::lock_guard<std::mutex> lock(keys_mu_);
@@ -66,9 +61,12 @@ Result<std::string> RemoteCoreSource::FetchLocation(std::string_view location) {
   }
   if (!keys) {
     stats_->decrypt_failures++;
+    auto envelope = ParseEncryptedEnvelope(body);
+    if (!envelope.ok()) return std::move(envelope).error().Context(where);
     return Error::NotFound(where + ": no cloud encryption keys loaded");
   }
-  auto plain = DecryptEnvelope(*envelope, *keys);
+  // Decoded and decrypted piecewise into the text (the salt file's envelope is ~270 MB).
+  auto plain = OpenEncryptedFile(body, *keys);
   if (!plain.ok()) {
     stats_->decrypt_failures++;
     if (plain.error().code() == ErrorCode::kNotFound) stats_->unknown_key_ids++;

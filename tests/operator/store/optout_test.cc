@@ -149,6 +149,54 @@ TEST(OptOutIndexTest, MergesLargeRecentLayerIntoBase) {
   EXPECT_FALSE(idx->IsOptedOut(Filled(7)));  // the older index is unchanged
 }
 
+// A large batch goes straight into a new base with the recent layer: minimums across the
+// recent layer, the batch and duplicates inside the batch are kept.
+TEST(OptOutIndexTest, LargeBatchMergesWithTheRecentLayerKeepingMinimums) {
+  auto idx = std::make_shared<const OptOutIndex>()->WithRecords({Rec(9, 9, 50), Rec(8, 8, 90)});
+  std::vector<OptOutRecord> many;
+  for (int i = 0; i < 6000; i++) {
+    OptOutRecord r = Rec(0, 0, 1000 + i);
+    r.identity_hash[0] = r.advertising_id[0] = static_cast<uint8_t>(i >> 8);
+    r.identity_hash[1] = r.advertising_id[1] = static_cast<uint8_t>(i);
+    r.identity_hash[2] = r.advertising_id[2] = 1;
+    many.push_back(r);
+  }
+  many.push_back(Rec(9, 9, 70));  // later than the recent layer's 50
+  many.push_back(Rec(8, 8, 60));  // earlier than the recent layer's 90
+  many.push_back(many[10]);
+  many.back().timestamp_s = 5;  // a duplicate inside the batch, earlier
+  auto big = idx->WithRecords(many);
+  EXPECT_EQ(big->size(), 6002u);
+  EXPECT_EQ(big->IdentityOptedOutSince(Filled(9)), 50);
+  EXPECT_EQ(big->OptedOutSince(Filled(9)), 50);
+  EXPECT_EQ(big->IdentityOptedOutSince(Filled(8)), 60);
+  EXPECT_EQ(big->IdentityOptedOutSince(many[10].identity_hash), 5);
+  EXPECT_EQ(big->OptedOutSince(many[5999].advertising_id), 1000 + 5999);
+  EXPECT_EQ(idx->size(), 2u);  // the older index is unchanged
+}
+
+TEST(Hash32TableTest, ReserveThenInsertAndFind) {
+  Hash32Table t;
+  t.Reserve(3000);
+  t.InsertMin(Filled(1), 4);
+  t.Reserve(10);  // smaller: no change, entries kept
+  for (int i = 0; i < 3000; i++) {
+    Hash32 k = Filled(0x33);
+    k[0] = static_cast<uint8_t>(i >> 8);
+    k[1] = static_cast<uint8_t>(i);
+    t.InsertMin(k, i);
+  }
+  t.Reserve(100'000);  // larger: rehashed, entries kept
+  EXPECT_EQ(t.size(), 3001u);
+  EXPECT_EQ(t.Find(Filled(1)), 4);
+  for (int i = 0; i < 3000; i++) {
+    Hash32 k = Filled(0x33);
+    k[0] = static_cast<uint8_t>(i >> 8);
+    k[1] = static_cast<uint8_t>(i);
+    ASSERT_EQ(t.Find(k), i);
+  }
+}
+
 TEST(OptOutStoreTest, LoadsFilesAndNewOnesOnScan) {
   TempDir tmp;
   std::string dir = tmp.path() + "/optout";

@@ -110,6 +110,70 @@ TEST(SaltSetTest, BadLineNamesTheLine) {
   EXPECT_TRUE(SaltSet::Parse("1,2,s,3,,,,,,,\r\n").ok());
 }
 
+// The one-pass parser across its 16-byte blocks: long lines, CRLF, a last line without '\n',
+// key material, and every refusal reported with ParseSaltLine's message and the right line.
+TEST(SaltSetTest, OnePassParserMatchesTheLineParser) {
+  const std::string k32 = "key12345key12345key12345key12340";
+  const std::string salt = "vgv1BwiNRCW7F3VcNXHlZh+7oHJ4G4gCshbGcVOLnss=";
+  std::string text;
+  for (int i = 0; i < 40; i++) {
+    std::string line = std::to_string(1000 + i) + ",1806364800001,";
+    if (i % 3 == 0) {
+      line += "," + std::to_string(1814140800000 + i) + "," + salt + ",7," + k32 + ",ks,8," + k32 +
+              ",ps";
+    } else {
+      line += salt + "," + std::to_string(1814140800000 + i) + ",,,,,,,";
+    }
+    text += line + (i % 2 ? "\r\n" : "\n");
+  }
+  text += "2000,1,s,2,,,,,,,";  // no final '\n'
+  auto set = SaltSet::Parse(text);
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  ASSERT_EQ((*set)->size(), 41u);
+  for (int i = 0; i < 40; i++) {
+    const SaltEntry& e = (*set)->entries()[i];
+    EXPECT_EQ(e.id, 1000 + i);
+    EXPECT_EQ(e.refresh_from_ms, 1814140800000 + i);
+    EXPECT_EQ(e.current_key.present(), i % 3 == 0);
+    if (i % 3 == 0) {
+      EXPECT_EQ(e.current_key.key, k32);
+      EXPECT_EQ(e.previous_key.id, 8);
+      EXPECT_EQ(e.previous_key.salt, "ps");  // not "ps\r"
+      EXPECT_EQ(e.previous_salt, salt);
+    } else {
+      EXPECT_EQ(e.salt, salt);
+    }
+  }
+  EXPECT_EQ((*set)->entries()[40].salt, "s");
+
+  const std::string good = "1,2,s,3,,,,,,,\n";
+  struct Case {
+    std::string bad_line;
+  } cases[] = {{"1,2,s,3,,,,,,"},
+               {"1,2,s,3,,,,,,,,"},
+               {"1,2,s,-,,,,,,,"},
+               {"1,2,,3,,,,,,,"},
+               {"1,2,s,3,,1,k,,,,"},
+               {"1,2,s,3,,16777216," + k32 + ",s,,,"},
+               {"1,2,s,3,,1,short,s,,,"},
+               {"99999999999999999999,2,s,3,,,,,,,"},
+               {""}};
+  for (const Case& c : cases) {
+    SaltEntry e;
+    Status want = ParseSaltLine(c.bad_line, &e);
+    ASSERT_FALSE(want.ok()) << c.bad_line;
+    auto got = SaltSet::Parse(good + good + c.bad_line + "\n" + good);
+    ASSERT_FALSE(got.ok()) << c.bad_line;
+    EXPECT_EQ(got.error().message(), "line 3: " + want.error().message()) << c.bad_line;
+  }
+  // Large ids and negative timestamps parse as before (from_chars beyond the digit fast path).
+  auto wide = SaltSet::Parse("123456789012345678,-5,s,9223372036854775807,,,,,,,");
+  ASSERT_TRUE(wide.ok()) << wide.error().message();
+  EXPECT_EQ((*wide)->entries()[0].id, 123456789012345678);
+  EXPECT_EQ((*wide)->entries()[0].last_updated_ms, -5);
+  EXPECT_EQ((*wide)->entries()[0].refresh_from_ms, 9223372036854775807);
+}
+
 TEST(SaltsMetadataTest, SelectsLastEffectiveFile) {
   auto m = ParseSaltsMetadata(testing::ReadText("data/uid2/core/salts/metadata.json"));
   ASSERT_TRUE(m.ok()) << m.error().message();
