@@ -9,8 +9,12 @@
 
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "crypto/aes128.h"
@@ -59,6 +63,81 @@ Status PwriteAll(int fd, const uint8_t* data, size_t len, uint64_t physical) {
   return Ok();
 }
 
+// GroupWriter writes sealed groups on a thread of its own, so that sealing the next group (user
+// CPU) overlaps the kernel's copy of the last one into the page cache, the largest cost of a
+// conversion. Two buffers: the sealer fills one while the other is written.
+class GroupWriter {
+ public:
+  explicit GroupWriter(int fd) : fd_(fd), thread_([this] { Loop(); }) {
+    for (auto& b : buffers_) free_.push_back(&b);
+  }
+  ~GroupWriter() { (void)Finish(); }
+
+  // Acquire waits for a free buffer of kGroupBytes; nullptr once a write has failed.
+  uint8_t* Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty() || !status_.ok(); });
+    if (!status_.ok()) return nullptr;
+    uint8_t* b = free_.back()->data();
+    free_.pop_back();
+    return b;
+  }
+  // Submit queues `len` bytes of an acquired buffer for physical node `physical` onwards.
+  void Submit(uint8_t* buffer, size_t len, uint64_t physical) {
+    std::lock_guard lock(mu_);
+    queue_.push_back({buffer, len, physical});
+    cv_.notify_all();
+  }
+  // Finish waits for every queued write; the first error.
+  Status Finish() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  struct Job {
+    uint8_t* buffer;
+    size_t len;
+    uint64_t physical;
+  };
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return !queue_.empty() || done_; });
+      if (queue_.empty()) return;
+      Job job = queue_.front();
+      queue_.pop_front();
+      Status st = Ok();
+      if (status_.ok()) {
+        lock.unlock();
+        st = PwriteAll(fd_, job.buffer, job.len, job.physical);
+        lock.lock();
+      }
+      if (!st.ok() && status_.ok()) status_ = std::move(st);
+      for (auto& b : buffers_) {
+        if (b.data() == job.buffer) free_.push_back(&b);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  int fd_;
+  std::array<std::vector<uint8_t>, 2> buffers_{std::vector<uint8_t>(kGroupBytes),
+                                               std::vector<uint8_t>(kGroupBytes)};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::vector<uint8_t>*> free_;
+  std::deque<Job> queue_;
+  Status status_ = Ok();
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
 // DirectEncryptor writes a whole protected file in one pass, producing exactly what
 // ProtectedFile's Write + Close produce (the same nodes at the same places, zero-filled node
 // tails, fresh random keys), without its node cache: each group of 96 data nodes is sealed
@@ -83,22 +162,27 @@ class DirectEncryptor {
     UID2_ASSIGN_OR_RETURN(size_t head, ReadFull(in_fd, md_.file_data.data(), MD_USER_DATA_SIZE));
     md_.file_size = head;
     if (on_progress && head > 0) on_progress(head);
+    GroupWriter writer(out_fd_);
     while (head == MD_USER_DATA_SIZE) {  // data nodes follow only a full metadata node
       UID2_ASSIGN_OR_RETURN(size_t n, ReadFull(in_fd, plain_.data(), plain_.size()));
       if (n == 0) break;
-      UID2_RETURN_IF_ERROR(SealGroup(n));
+      uint8_t* cipher = writer.Acquire();
+      if (!cipher) break;  // a write failed: Finish returns why
+      UID2_RETURN_IF_ERROR(SealGroup(n, cipher, &writer));
       md_.file_size += n;
       if (on_progress) on_progress(n);
       if (n < plain_.size()) break;
     }
+    UID2_RETURN_IF_ERROR(writer.Finish());
     UID2_RETURN_IF_ERROR(SealMhtNodes());
     UID2_RETURN_IF_ERROR(WriteMetadata());
     return md_.file_size;
   }
 
  private:
-  // SealGroup seals the `len` bytes in plain_ as the data nodes of a new MHT node.
-  Status SealGroup(size_t len) {
+  // SealGroup seals the `len` bytes in plain_ into `cipher` as the data nodes of a new MHT node,
+  // and hands them to `writer`.
+  Status SealGroup(size_t len, uint8_t* cipher, GroupWriter* writer) {
     const uint64_t m = mht_.size();
     mht_.emplace_back();  // zeros: no entries yet
     const size_t nodes = (len + PF_NODE_SIZE - 1) / PF_NODE_SIZE;
@@ -107,13 +191,13 @@ class DirectEncryptor {
     for (size_t i = 0; i < nodes; i++) {
       CryptoData entry;
       std::memcpy(entry.key.data(), keys_.data() + i * PF_KEY_SIZE, PF_KEY_SIZE);
-      UID2_RETURN_IF_ERROR(gcm_.Seal(
-          entry.key, kZeroIv, ByteSpan(plain_.data() + i * PF_NODE_SIZE, PF_NODE_SIZE),
-          std::span<uint8_t>(cipher_.data() + i * PF_NODE_SIZE, PF_NODE_SIZE), &entry.mac));
+      UID2_RETURN_IF_ERROR(
+          gcm_.Seal(entry.key, kZeroIv, ByteSpan(plain_.data() + i * PF_NODE_SIZE, PF_NODE_SIZE),
+                    std::span<uint8_t>(cipher + i * PF_NODE_SIZE, PF_NODE_SIZE), &entry.mac));
       PutCryptoData(mht_.back(), i, entry);
     }
-    return PwriteAll(out_fd_, cipher_.data(), nodes * PF_NODE_SIZE,
-                     PhysicalDataNode(m * ATTACHED_DATA_NODES_COUNT));
+    writer->Submit(cipher, nodes * PF_NODE_SIZE, PhysicalDataNode(m * ATTACHED_DATA_NODES_COUNT));
+    return Ok();
   }
 
   // SealMhtNodes seals MHT node m into its parent's slot, from the last to the root.
@@ -156,7 +240,6 @@ class DirectEncryptor {
   MetadataDecrypted md_;
   std::vector<NodeBuf> mht_;  // plaintext of MHT node m (0: the root)
   std::vector<uint8_t> plain_ = std::vector<uint8_t>(kGroupBytes);
-  std::vector<uint8_t> cipher_ = std::vector<uint8_t>(kGroupBytes);
   std::array<uint8_t, ATTACHED_DATA_NODES_COUNT * PF_KEY_SIZE> keys_{};
 };
 

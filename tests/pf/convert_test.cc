@@ -163,6 +163,23 @@ TEST(EncryptFd, PipeGoesThroughProtectedFile) {
   EXPECT_TRUE(DecryptFile(dir.File("piped.pf"), "dir/p") == plain);
 }
 
+// The data nodes are written on another thread: its failures must come back.
+TEST(EncryptFd, ReportsWriteErrors) {
+  TempDir dir;
+  for (uint64_t size : {uint64_t{10}, uint64_t{3072 + 3 * 96 * 4096}}) {
+    WriteAll(dir.File("plain"), Pattern(size, 1));
+    WriteAll(dir.File("ro.pf"), Bytes{});
+    Fd input(dir.File("plain"), O_RDONLY);
+    Fd output(dir.File("ro.pf"), O_RDONLY);  // every write fails with EBADF
+    auto n = EncryptFd(input.get(), output.get(), "dir/f", TestKey());
+    ASSERT_FALSE(n.ok()) << size;
+    // the first failure: the first data node (node 2), or the metadata node when there is none
+    const std::string first = size > 3072 ? "writing node 2:" : "writing node 0:";
+    EXPECT_NE(n.error().message().find(first), std::string::npos) << n.error().message();
+    EXPECT_NE(n.error().message().find("dir/f"), std::string::npos) << n.error().message();
+  }
+}
+
 TEST(EncryptFd, RefusesBadBoundPaths) {
   TempDir dir;
   WriteAll(dir.File("plain"), Pattern(10, 1));
