@@ -180,6 +180,33 @@ TEST(EncryptFd, ReportsWriteErrors) {
   }
 }
 
+// DecryptFd takes alternate 1 MiB chunks on two threads and writes them in order; a node that
+// fails in chunk 1 (the second thread's) stops it after chunk 0, with the error.
+TEST(DecryptFd, TwoThreadsInOrderAndStopAtAFailingNode) {
+  TempDir dir;
+  const uint64_t size = 3 * (uint64_t{1} << 20) + 12345;
+  const Bytes plain = Pattern(size, 9);
+  EncryptTo(dir.File("f.pf"), "dir/f", plain);
+  EXPECT_TRUE(DecryptFile(dir.File("f.pf"), "dir/f") == plain);
+
+  for (uint64_t chunk : {0, 1, 3}) {
+    Bytes raw = ReadAll(dir.File("f.pf"));
+    const uint64_t offset = chunk * (uint64_t{1} << 20) + 5000;
+    raw[PhysicalDataNode(LogicalDataNode(offset)) * PF_NODE_SIZE + 7] ^= 1;
+    WriteAll(dir.File("bad.pf"), raw);
+    Fd input(dir.File("bad.pf"), O_RDONLY);
+    Fd output(dir.File("out"), O_RDWR | O_CREAT | O_TRUNC);
+    auto got = DecryptFd(input.get(), output.get(), "dir/f", TestKey());
+    ASSERT_FALSE(got.ok()) << chunk;
+    EXPECT_NE(got.error().message().find("MAC mismatch"), std::string::npos)
+        << got.error().message();
+    EXPECT_NE(got.error().message().find("dir/f"), std::string::npos) << got.error().message();
+    const Bytes out = ReadAll(dir.File("out"));
+    EXPECT_EQ(out.size(), chunk << 20) << chunk;  // the chunks before it, and nothing after
+    EXPECT_TRUE(std::equal(out.begin(), out.end(), plain.begin())) << chunk;
+  }
+}
+
 TEST(EncryptFd, RefusesBadBoundPaths) {
   TempDir dir;
   WriteAll(dir.File("plain"), Pattern(10, 1));
