@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <ctime>
+#include <utility>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -101,13 +102,13 @@ Result<AttestReply> ParseAttestReply(std::string_view json) {
   auto doc = ParseJson(json);
   if (!doc.ok()) return std::move(doc).error().Context("attest reply");
   if (!doc->IsObject()) return Error::Invalid("attest reply: expected a JSON object");
-  auto status = doc->FindMember("status");
-  if (status == doc->MemberEnd() || !status->value.IsString() ||
+  auto status = std::as_const(*doc).FindMember("status");
+  if (status == std::as_const(*doc).MemberEnd() || !status->value.IsString() ||
       std::string_view(status->value.GetString()) != "success") {
     return Error::Invalid("attest reply: 'status' is not \"success\"");
   }
-  auto body_it = doc->FindMember("body");
-  if (body_it == doc->MemberEnd() || !body_it->value.IsObject()) {
+  auto body_it = std::as_const(*doc).FindMember("body");
+  if (body_it == std::as_const(*doc).MemberEnd() || !body_it->value.IsObject()) {
     return Error::Invalid("attest reply: missing object 'body'");
   }
   const rapidjson::Value& body = body_it->value;

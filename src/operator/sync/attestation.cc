@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "attest/quote.h"
 #include "common/file.h"
@@ -39,8 +40,8 @@ class NoAttestationPlatform : public AttestationPlatform {
 std::string ReasonOf(const std::string& body) {
   auto doc = ParseJson(body);
   if (!doc.ok() || !doc->IsObject()) return "";
-  auto m = doc->FindMember("message");
-  if (m == doc->MemberEnd() || !m->value.IsString()) return "";
+  auto m = std::as_const(*doc).FindMember("message");
+  if (m == std::as_const(*doc).MemberEnd() || !m->value.IsString()) return "";
   return std::string(m->value.GetString(), std::min<size_t>(m->value.GetStringLength(), 300));
 }
 

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <utility>
 #include "common/encoding.h"
 #include "common/json.h"
 #include "crypto/cipher.h"
@@ -12,12 +13,12 @@ Result<EncryptedEnvelope> ParseEncryptedEnvelope(std::string_view json) {
   auto doc = ParseJson(json);
   if (!doc.ok()) return std::move(doc).error().Context("encrypted file");
   if (!doc->IsObject()) return Error::Invalid("encrypted file: expected a JSON object");
-  auto id = doc->FindMember("key_id");
-  if (id == doc->MemberEnd() || !id->value.IsInt64()) {
+  auto id = std::as_const(*doc).FindMember("key_id");
+  if (id == std::as_const(*doc).MemberEnd() || !id->value.IsInt64()) {
     return Error::Invalid("encrypted file: field 'key_id': expected an integer");
   }
-  auto payload = doc->FindMember("encrypted_payload");
-  if (payload == doc->MemberEnd() || !payload->value.IsString()) {
+  auto payload = std::as_const(*doc).FindMember("encrypted_payload");
+  if (payload == std::as_const(*doc).MemberEnd() || !payload->value.IsString()) {
     return Error::Invalid("encrypted file: field 'encrypted_payload': expected a string");
   }
   auto bytes =
@@ -37,8 +38,8 @@ Result<CloudKeys> ParseCloudEncryptionKeys(std::string_view json) {
   if (doc->IsArray()) {
     list = &*doc;
   } else if (doc->IsObject()) {
-    auto it = doc->FindMember("s3Keys");
-    if (it != doc->MemberEnd() && it->value.IsArray()) list = &it->value;
+    auto it = std::as_const(*doc).FindMember("s3Keys");
+    if (it != std::as_const(*doc).MemberEnd() && it->value.IsArray()) list = &it->value;
   }
   if (!list) {
     return Error::Invalid("cloud encryption keys: expected {\"s3Keys\": [...]} or an array");

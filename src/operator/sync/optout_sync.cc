@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include "common/file.h"
 #include "common/json.h"
@@ -46,8 +47,8 @@ Result<OptOutMetadata> ParseOptOutMetadata(std::string_view json) {
   if (doc->HasMember("generated")) {
     UID2_RETURN_IF_ERROR(ReadInt(*doc, "generated", "opt-out metadata: ", &m.generated));
   }
-  auto logs = doc->FindMember("optout_logs");
-  if (logs == doc->MemberEnd() || !logs->value.IsArray()) {
+  auto logs = std::as_const(*doc).FindMember("optout_logs");
+  if (logs == std::as_const(*doc).MemberEnd() || !logs->value.IsArray()) {
     return Error::Invalid("opt-out metadata: field 'optout_logs': expected an array");
   }
   for (rapidjson::SizeType i = 0; i < logs->value.Size(); i++) {

@@ -124,7 +124,9 @@ std::string FakeCore::Rewrite(const std::string& json) const {
   if (doc.HasParseError() || !doc.IsObject()) return json;
   std::function<void(rapidjson::Value&)> walk = [&](rapidjson::Value& v) {
     if (v.IsObject()) {
-      for (auto& m : v.GetObject()) {
+      // Index loop: clang rejects != on RapidJSON's non-const member iterators (C++20).
+      for (rapidjson::SizeType i = 0; i < v.MemberCount(); ++i) {
+        auto& m = *(v.MemberBegin() + i);
         if (std::string_view(m.name.GetString()) == "location" && m.value.IsString()) {
           std::string loc = m.value.GetString();
           if (loc.rfind(kPrefix, 0) == 0) {
