@@ -68,7 +68,8 @@ Result<AllowlistEntry> ReadEntry(const rapidjson::Value& o) {
 }  // namespace
 
 Result<Allowlist> ParseAllowlist(std::string_view json) {
-  UID2_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(json));
+  UID2_ASSIGN_OR_RETURN(rapidjson::Document parsed, ParseJson(json));
+  const rapidjson::Value& doc = parsed;  // const iterators: clang's C++20 check on RapidJSON's
   if (!doc.IsObject()) return Error::Invalid("expected an object {\"enclaves\": [...]}");
   Allowlist list;
   for (const auto& m : doc.GetObject()) {

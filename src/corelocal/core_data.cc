@@ -27,7 +27,9 @@ Result<int64_t> Int(const rapidjson::Value& o, const char* key) {
 Status RewriteLocations(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
                         const std::function<std::string(const std::string&)>& sign) {
   if (v->IsObject()) {
-    for (auto& m : v->GetObject()) {
+    // By index: comparing RapidJSON's mutable member iterators is ambiguous in C++20 (clang).
+    for (rapidjson::SizeType i = 0; i < v->MemberCount(); i++) {
+      auto& m = *(v->MemberBegin() + i);
       if (std::string_view(m.name.GetString()) == "location" && m.value.IsString()) {
         UID2_ASSIGN_OR_RETURN(std::string path, MapLocation(m.value.GetString()));
         m.value.SetString(sign(path), alloc);

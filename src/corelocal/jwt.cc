@@ -110,9 +110,11 @@ Result<std::string> JwtSigner::Verify(std::string_view jwt) const {
 
 Status CheckOperatorClaims(std::string_view payload_json, std::string_view audience,
                            std::string_view key_id, int64_t now) {
-  auto doc = ParseJson(payload_json);
-  if (!doc.ok() || !doc->IsObject())
+  auto parsed = ParseJson(payload_json);
+  if (!parsed.ok() || !parsed->IsObject()) {
     return Error::VerifyFailed("JWT: payload is not a JSON object");
+  }
+  const rapidjson::Value* doc = &*parsed;  // const iterators (clang's C++20 check)
   auto str = [&](const char* k) -> std::string_view {
     auto it = doc->FindMember(k);
     return it != doc->MemberEnd() && it->value.IsString()
