@@ -165,6 +165,17 @@ Result<bool> StoreManager::PollStore(StoreId id, SnapshotParts* parts) {
   const std::string& path = config_.stores[idx].metadata_path;
   if (path.empty()) return false;  // not configured
   if (id == StoreId::kRuntimeConfig && !config_.enable_remote_config) return false;
+  // As the reference operator's createStoreVerticles: sites and client-side keypairs serve CSTG
+  // only, services and service links only the link check. (A private operator has no CSTG, and
+  // the core refuses it those stores.)
+  if ((id == StoreId::kSites || id == StoreId::kClientSideKeypairs) &&
+      !config_.client_side_token_generate) {
+    return false;
+  }
+  if ((id == StoreId::kServices || id == StoreId::kServiceLinks) &&
+      !config_.validate_service_links) {
+    return false;
+  }
   const std::string where = "store " + std::string(StoreName(id)) + ": " + path;
   if (id == StoreId::kSalts) {
     Result<bool> r = PollSalts(parts);

@@ -42,11 +42,20 @@ Result<CloudKeys> ParseCloudEncryptionKeys(std::string_view json) {
   if (doc->IsArray()) {
     list = &*doc;
   } else if (doc->IsObject()) {
-    auto it = std::as_const(*doc).FindMember("s3Keys");
-    if (it != std::as_const(*doc).MemberEnd() && it->value.IsArray()) list = &it->value;
+    // uid2-core's /cloud_encryption_keys/retrieve answers {"cloud_encryption_keys": [...]};
+    // older cores (and uid2-shared's S3 key provider) used {"s3Keys": [...]}.
+    for (const char* name : {"cloud_encryption_keys", "s3Keys"}) {
+      auto it = std::as_const(*doc).FindMember(name);
+      if (it != std::as_const(*doc).MemberEnd() && it->value.IsArray()) {
+        list = &it->value;
+        break;
+      }
+    }
   }
   if (!list) {
-    return Error::Invalid("cloud encryption keys: expected {\"s3Keys\": [...]} or an array");
+    return Error::Invalid(
+        "cloud encryption keys: expected {\"cloud_encryption_keys\": [...]}, {\"s3Keys\": "
+        "[...]} or an array");
   }
   CloudKeys keys;
   for (rapidjson::SizeType i = 0; i < list->Size(); i++) {

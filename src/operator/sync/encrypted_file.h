@@ -9,9 +9,9 @@
 //   12      n     AES-256-GCM ciphertext of the UTF-8 content
 //   12+n    16    GCM tag (kGcmTagSize)
 // Keys: the reply of <cloud_encryption_keys_metadata_path> (the reference core's
-// /cloud_encryption_keys/retrieve) is {"s3Keys": [{"id", "site_id"|"siteId", "activates",
-// "created", "secret": b64(32 bytes)}, ...]}; a bare array of the same records is accepted too
-// (the bundled test data's content file).
+// /cloud_encryption_keys/retrieve) is {"cloud_encryption_keys": [{"id", "site_id"|"siteId",
+// "activates", "created", "secret": b64(32 bytes)}, ...]}; the older {"s3Keys": [...]} and a bare
+// array of the same records (the bundled test data's content file) are accepted too.
 #pragma once
 
 #include <cstdint>

@@ -17,11 +17,33 @@ namespace {
 using testing::kTestNowMs;
 constexpr int64_t kNowS = kTestNowMs / 1000;
 
+// The reference operator loads sites and client-side keypairs only for CSTG, and services and
+// service links only with validate_service_links (Main.createStoreVerticles); a private
+// operator's core refuses it the CSTG stores.
+TEST(StoreSelectionTest, OptionalStoresLoadOnlyWhenTheirFeatureIsOn) {
+  OperatorConfig config = testing::LocalConfigFor("data/uid2/core");
+  config.client_side_token_generate = false;
+  config.validate_service_links = false;
+  auto off = StoreManager::Create(config, [] { return kTestNowMs; });
+  ASSERT_TRUE(off.ok()) << off.error().message();
+  EXPECT_EQ((*off)->Current()->FindSite(123), nullptr);
+  EXPECT_EQ((*off)->Current()->FindKeypair("4WvryDGbR5"), nullptr);
+  EXPECT_EQ((*off)->Current()->FindService(2), nullptr);
+  config.client_side_token_generate = true;
+  config.validate_service_links = true;
+  auto on = StoreManager::Create(config, [] { return kTestNowMs; });
+  ASSERT_TRUE(on.ok()) << on.error().message();
+  EXPECT_NE((*on)->Current()->FindSite(123), nullptr);
+  EXPECT_NE((*on)->Current()->FindKeypair("4WvryDGbR5"), nullptr);
+  EXPECT_NE((*on)->Current()->FindService(2), nullptr);
+}
+
 class DatasetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto m =
-        StoreManager::Create(testing::LocalConfigFor("data/uid2/core"), [] { return kTestNowMs; });
+    OperatorConfig config = testing::LocalConfigFor("data/uid2/core");
+    config.validate_service_links = true;  // services and links load only then
+    auto m = StoreManager::Create(config, [] { return kTestNowMs; });
     ASSERT_TRUE(m.ok()) << m.error().message();
     manager_ = std::move(*m);
     snap_ = manager_->Current();

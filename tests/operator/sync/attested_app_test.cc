@@ -77,7 +77,9 @@ TEST(AttestedOperator, ServesOnceAttestedAndLoaded) {
   EXPECT_EQ(Generate(*r.app), "success");
   EXPECT_EQ(r.app->attestation()->stats().successes.load(), 1u);
   // Every content file came from the pre-signed host, none from the core, and was decrypted.
-  EXPECT_GE(r.core.content().CountPath("/s/"), 8u);  // runtime_config is inline
+  // clients, keysets, keyset_keys, salts, sites, client_side_keypairs (services and links only
+  // with validate_service_links, as the reference); runtime_config is inline.
+  EXPECT_GE(r.core.content().CountPath("/s/"), 6u);
   EXPECT_EQ(r.core.core().CountPath("/s/"), 0u);
   EXPECT_EQ(r.app->core_stats().decrypt_failures.load(), 0u);
   // Metrics show the attestation.
@@ -173,7 +175,7 @@ TEST(AttestedOperator, UnchangedVersionDownloadsNoContent) {
   EXPECT_EQ(r.core.content().CountPath("/s/"), 0u);
   r.core.version_bump = 1;
   EXPECT_TRUE(r.app->stores().PollOnce());
-  EXPECT_GE(r.core.content().CountPath("/s/"), 8u);
+  EXPECT_GE(r.core.content().CountPath("/s/"), 6u);
   EXPECT_EQ(r.app->stores().Current()->version(store::StoreId::kKeysets),
             r.app->stores().stats().store(store::StoreId::kKeysets).version.load());
 }
@@ -401,7 +403,8 @@ TEST(AttestedOperatorBinary, RefusalWhileServingExitsNonZero) {
   std::string out;
   int rc = -1;
   std::thread run([&] { rc = RunBinary(core, dir, "", &out); });
-  const bool loaded = WaitFor([&] { return core.content().CountPath("/s/") >= 8; }, 30000);
+  const bool loaded = WaitFor([&] { return core.content().CountPath("/s/") >= 4; },
+                              30000);                           // clients, keysets, keys, salts
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the API port opens
   core.attest_status = 403;
   core.RevokeTokens();

@@ -186,7 +186,7 @@ FakeResponse FakeCore::Core(const FakeRequest& r) {
   if (r.path == "/cloud_encryption_keys/retrieve") {
     auto keys =
         ReadFile(std::string(kDataDir) + "cloud_encryption_keys/cloud_encryption_keys.json");
-    return Json(200, "{\"s3Keys\":" + *keys + "}");
+    return Json(200, "{\"cloud_encryption_keys\":" + *keys + "}");  // uid2-core's reply
   }
   auto route = Routes().find(r.path);
   if (route == Routes().end()) return Json(404, "{}");

@@ -134,7 +134,12 @@ TEST(CloudKeys, ParsesTheRetrieveReplyAndTheBareArray) {
   ASSERT_TRUE(a.ok()) << a.error().message();
   EXPECT_EQ(a->at(1).size(), 32u);
   EXPECT_TRUE(ParseCloudEncryptionKeys(rec).ok());
+  // uid2-core's current reply.
+  auto c = ParseCloudEncryptionKeys("{\"cloud_encryption_keys\":" + rec + "}");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->at(1).size(), 32u);
   EXPECT_FALSE(ParseCloudEncryptionKeys("{}").ok());
+  EXPECT_FALSE(ParseCloudEncryptionKeys("{\"keys\":" + rec + "}").ok());
   EXPECT_FALSE(ParseCloudEncryptionKeys(R"([{"secret":"AAAA"}])").ok());
   EXPECT_FALSE(ParseCloudEncryptionKeys(R"([{"id":1,"secret":"AAAA"}])").ok());  // 3 bytes
   EXPECT_FALSE(ParseCloudEncryptionKeys(R"([{"id":1}])").ok());
