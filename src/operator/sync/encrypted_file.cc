@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/encoding.h"
+#include "common/huge_pages.h"
 #include "common/json.h"
 #include "crypto/cipher.h"
 
@@ -214,6 +215,7 @@ Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& ke
   }
   std::string out;
   out.reserve(total - crypto::kGcmIvSize - crypto::kGcmTagSize);
+  AdviseHugePages(out.data(), out.capacity());
   PayloadSink sink(key->second, total, &out);
   Bytes piece;
   size_t at = 0;
