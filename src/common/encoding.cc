@@ -6,6 +6,11 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define UID2_BASE64_AVX2 1
+#endif
+
 namespace uid2 {
 namespace {
 
@@ -51,6 +56,68 @@ constexpr DecodeTables MakeDecodeTables(std::string_view chars) {
 }
 constexpr DecodeTables kStdDecode = MakeDecodeTables(kStdChars);
 constexpr DecodeTables kUrlDecode = MakeDecodeTables(kUrlChars);
+
+#ifdef UID2_BASE64_AVX2
+// AVX2 decoding of the standard alphabet, 32 characters -> 24 bytes per step (the method of
+// Mula and Lemire, "Faster Base64 Encoding and Decoding Using AVX2 Instructions", 2018): the
+// low and high nibble of each character index two 16-entry class tables whose AND is zero only
+// for alphabet characters; a third table, indexed by the high nibble ('/' moved down by one),
+// gives the offset that maps the character to its 6-bit value; two multiply-adds pack four
+// 6-bit values into 24 bits and two shuffles gather the 24 bytes. Used only when the CPU has
+// AVX2 (checked once at run time). A block holding any character outside the alphabet is left
+// to the scalar loop, so acceptance, rejection and output are exactly the scalar decoder's.
+bool HasAvx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();  // safe even if a static initializer gets here first
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
+
+// DecodeBlocksAvx2 decodes whole 8-quantum blocks from `p` to `o` while every character is in
+// the alphabet and `o` has room for the 32-byte store (24 bytes of output plus 8 written past
+// them, overwritten by the next block or the scalar loop); returns the quanta decoded.
+__attribute__((target("avx2"))) size_t DecodeBlocksAvx2(const uint8_t* p, size_t quanta,
+                                                        uint8_t* o) {
+  const __m256i lut_lo =
+      _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B,
+                       0x1B, 0x1B, 0x1A, 0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                       0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
+  const __m256i lut_hi =
+      _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10,
+                       0x10, 0x10, 0x10, 0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10,
+                       0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
+  const __m256i lut_roll =
+      _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 19, 4, -65,
+                       -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i mask_2f = _mm256_set1_epi8(0x2F);
+  const __m256i merge_pairs = _mm256_set1_epi32(0x01400140);
+  const __m256i merge_quads = _mm256_set1_epi32(0x00011000);
+  const __m256i gather_bytes =
+      _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0, 6, 5, 4, 10,
+                       9, 8, 14, 13, 12, -1, -1, -1, -1);
+  const __m256i gather_lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+  size_t q = 0;
+  // 8 quanta read, 32 bytes written: 11 quanta (33 bytes) of output must remain.
+  for (; q + 11 <= quanta; q += 8, p += 32, o += 24) {
+    const __m256i in = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i hi_nibbles = _mm256_and_si256(_mm256_srli_epi32(in, 4), mask_2f);
+    const __m256i lo_nibbles = _mm256_and_si256(in, mask_2f);
+    const __m256i lo = _mm256_shuffle_epi8(lut_lo, lo_nibbles);
+    const __m256i hi = _mm256_shuffle_epi8(lut_hi, hi_nibbles);
+    if (!_mm256_testz_si256(lo, hi)) break;  // a character outside the alphabet
+    const __m256i is_slash = _mm256_cmpeq_epi8(in, mask_2f);
+    const __m256i roll = _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(is_slash, hi_nibbles));
+    const __m256i values = _mm256_add_epi8(in, roll);
+    const __m256i pairs = _mm256_maddubs_epi16(values, merge_pairs);
+    const __m256i quads = _mm256_madd_epi16(pairs, merge_quads);
+    const __m256i packed =
+        _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(quads, gather_bytes), gather_lanes);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), packed);
+  }
+  return q;
+}
+#endif
 
 inline uint32_t Quantum(const DecodeTables& t, const uint8_t* p) {
   return t.pos[0][p[0]] | t.pos[1][p[1]] | t.pos[2][p[2]] | t.pos[3][p[3]];
@@ -99,7 +166,10 @@ std::string Base64Encode(ByteSpan data, Base64Alphabet alphabet, bool pad) {
   return out;
 }
 
-bool Base64DecodeTo(std::string_view text, Base64Alphabet alphabet, Base64Mode mode, Bytes* out) {
+namespace {
+
+bool DecodeTo(std::string_view text, Base64Alphabet alphabet, Base64Mode mode, Bytes* out,
+              [[maybe_unused]] bool use_simd) {
   const DecodeTables& t = alphabet == Base64Alphabet::kStandard ? kStdDecode : kUrlDecode;
   const bool strict = mode == Base64Mode::kStrict;
 
@@ -124,7 +194,15 @@ bool Base64DecodeTo(std::string_view text, Base64Alphabet alphabet, Base64Mode m
   const uint8_t* p = reinterpret_cast<const uint8_t*>(text.data());
   uint8_t* o = out->data();
   uint32_t bad = 0;
-  for (size_t q = 0; q < quanta; q++, p += 4, o += 3) {
+  size_t q = 0;
+#ifdef UID2_BASE64_AVX2
+  if (use_simd && alphabet == Base64Alphabet::kStandard && HasAvx2()) {
+    q = DecodeBlocksAvx2(p, quanta, o);
+    p += q * 4;
+    o += q * 3;
+  }
+#endif
+  for (; q < quanta; q++, p += 4, o += 3) {
     uint32_t v = Quantum(t, p);
     bad |= v;
     o[0] = static_cast<uint8_t>(v >> 16);
@@ -142,6 +220,17 @@ bool Base64DecodeTo(std::string_view text, Base64Alphabet alphabet, Base64Mode m
     if (strict && spare != 0) return false;
   }
   return (bad & kBad) == 0;
+}
+
+}  // namespace
+
+bool Base64DecodeTo(std::string_view text, Base64Alphabet alphabet, Base64Mode mode, Bytes* out) {
+  return DecodeTo(text, alphabet, mode, out, true);
+}
+
+bool detail::Base64DecodeToScalar(std::string_view text, Base64Alphabet alphabet, Base64Mode mode,
+                                  Bytes* out) {
+  return DecodeTo(text, alphabet, mode, out, false);
 }
 
 std::optional<Bytes> Base64Decode(std::string_view text, Base64Alphabet alphabet, Base64Mode mode) {

@@ -58,6 +58,13 @@ inline std::optional<Bytes> Base64UrlDecode(std::string_view text,
 // invalid; *out is then unspecified. Same rules as Base64Decode.
 bool Base64DecodeTo(std::string_view text, Base64Alphabet alphabet, Base64Mode mode, Bytes* out);
 
+namespace detail {
+// Base64DecodeToScalar is Base64DecodeTo without the AVX2 path: the reference the differential
+// tests and fuzz/common/base64_fuzzer compare the dispatched decoder against.
+bool Base64DecodeToScalar(std::string_view text, Base64Alphabet alphabet, Base64Mode mode,
+                          Bytes* out);
+}  // namespace detail
+
 // HexEncode writes lowercase hex.
 std::string HexEncode(ByteSpan data);
 // HexDecode accepts upper- and lowercase; std::nullopt on odd length or a non-hex char.

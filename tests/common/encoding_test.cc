@@ -154,6 +154,72 @@ TEST(Base64, MatchesReferenceOnMutatedText) {
   }
 }
 
+// DispatchedMatchesScalar checks that Base64DecodeTo (AVX2 blocks where the CPU has AVX2) and
+// the scalar decoder agree on `text` in every alphabet and mode: same verdict, same bytes.
+void ExpectDispatchedMatchesScalar(std::string_view text) {
+  for (auto alphabet : {Base64Alphabet::kStandard, Base64Alphabet::kUrlSafe}) {
+    for (auto mode : {Base64Mode::kStrict, Base64Mode::kLenient}) {
+      Bytes fast, scalar;
+      const bool fast_ok = Base64DecodeTo(text, alphabet, mode, &fast);
+      const bool scalar_ok = detail::Base64DecodeToScalar(text, alphabet, mode, &scalar);
+      ASSERT_EQ(fast_ok, scalar_ok) << "length " << text.size() << " text '" << text << "'";
+      if (fast_ok) {
+        ASSERT_EQ(fast, scalar) << "length " << text.size();
+      }
+    }
+  }
+}
+
+TEST(Base64, LongTextsEveryLengthModFourMatchScalarAndReference) {
+  // Lengths 0..400 cover every length mod 4 (padded, unpadded, a lone final char) and 0..12
+  // whole 32-character SIMD blocks followed by every scalar tail.
+  std::mt19937 rng(23);
+  for (size_t n = 0; n < 300; n++) {
+    Bytes data(n);
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    for (bool pad : {true, false}) {
+      const std::string text = Base64Encode(data, Base64Alphabet::kStandard, pad);
+      auto back = Base64Decode(text, Base64Alphabet::kStandard, Base64Mode::kLenient);
+      ASSERT_TRUE(back.has_value()) << text;
+      EXPECT_EQ(*back, data);
+      ExpectDispatchedMatchesScalar(text);
+      for (auto mode : {Base64Mode::kStrict, Base64Mode::kLenient}) {
+        ASSERT_EQ(Base64Decode(text, Base64Alphabet::kStandard, mode),
+                  ReferenceDecode(text, Base64Alphabet::kStandard, mode))
+            << text;
+      }
+      // Every cut of the text, so each length mod 4 is seen after the SIMD blocks too.
+      if (n % 37 == 0) {
+        for (size_t cut = 0; cut <= text.size(); cut++) {
+          ExpectDispatchedMatchesScalar(std::string_view(text).substr(0, cut));
+        }
+      }
+    }
+  }
+}
+
+TEST(Base64, EveryByteAtEveryPositionOfALongTextMatchesScalar) {
+  // All 256 byte values (whitespace, '=', '-', '_', NUL, >= 0x80 included) substituted at each
+  // of 160 positions: five 32-character blocks, so every lane of the SIMD class check is hit.
+  std::mt19937 rng(29);
+  Bytes data(120);
+  for (auto& b : data) b = static_cast<uint8_t>(rng());
+  const std::string base = Base64Encode(data);
+  ASSERT_EQ(base.size(), 160u);
+  for (size_t pos = 0; pos < base.size(); pos++) {
+    for (int c = 0; c < 256; c++) {
+      std::string text = base;
+      text[pos] = static_cast<char>(c);
+      ExpectDispatchedMatchesScalar(text);
+    }
+  }
+  // Whitespace is refused everywhere, as in short texts.
+  std::string wrapped = base;
+  wrapped.insert(76, "\n");
+  EXPECT_EQ(Base64Decode(wrapped, Base64Alphabet::kStandard, Base64Mode::kLenient), std::nullopt);
+  EXPECT_EQ(*Base64Decode(base), data);
+}
+
 TEST(Base64, DecodeToReusesBufferAndEncodeToWritesExactly) {
   Bytes buf(1000, 0xAA);
   ASSERT_TRUE(Base64DecodeTo("Zm9vYmFy", Base64Alphabet::kStandard, Base64Mode::kStrict, &buf));

@@ -1,7 +1,7 @@
 // Fuzzes the encrypted core file envelope and its decryption (a fixed key set: id 1 is a real
 // 32-byte key, so well-formed envelopes reach AES-GCM and its tag check), and checks that the
-// piecewise OpenEncryptedFile agrees with ParseEncryptedEnvelope + DecryptEnvelope (value or
-// error code) on every input.
+// piecewise OpenEncryptedFile and OpenEncryptedFileInPlace agree with ParseEncryptedEnvelope +
+// DecryptEnvelope (value or error code) on every input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -24,5 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (got.ok() != want.ok()) std::abort();
   if (got.ok() && *got != *want) std::abort();
   if (!got.ok() && got.error().code() != want.error().code()) std::abort();
+  auto in_place = OpenEncryptedFileInPlace(std::string(json), keys);
+  if (in_place.ok() != want.ok()) std::abort();
+  if (in_place.ok() && *in_place != *want) std::abort();
+  if (!in_place.ok() && in_place.error().code() != want.error().code()) std::abort();
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/huge_pages.h"
 #include "common/json.h"
 #include "operator/store/json_fields.h"
 
@@ -137,6 +138,7 @@ Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
     lines++;
   }
   set->entries_.reserve(lines);
+  AdviseHugePages(set->entries_.data(), set->entries_.capacity() * sizeof(SaltEntry));
 
   // One pass over the text, visiting only the separators (',' and '\n'): fields are views
   // into the text. A line the fast path refuses is parsed again by ParseSaltLine for the error.

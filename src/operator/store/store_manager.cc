@@ -236,8 +236,11 @@ Result<bool> StoreManager::PollSalts(SnapshotParts* parts) {
   return true;
 }
 
-bool StoreManager::PollStores(bool all, int64_t now_ms) {
+bool StoreManager::PollStores(bool all) {
   std::lock_guard<std::mutex> lock(poll_mu_);
+  // The time is read under the lock: a poll that waited for another one must not record an
+  // older success time than the poll that finished before it (last_success_ms never goes back).
+  const int64_t now_ms = clock_();
   std::shared_ptr<const Snapshot> old = Current();
   SnapshotParts parts = old->parts();
   bool changed_any = false;
@@ -289,7 +292,7 @@ bool StoreManager::PollStores(bool all, int64_t now_ms) {
   return true;
 }
 
-bool StoreManager::PollOnce() { return PollStores(true, clock_()); }
+bool StoreManager::PollOnce() { return PollStores(true); }
 
 void StoreManager::Start() {
   std::lock_guard<std::mutex> lock(run_mu_);
@@ -320,7 +323,7 @@ void StoreManager::Run() {
     run_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    PollStores(false, clock_());
+    PollStores(false);
     lock.lock();
   }
 }

@@ -84,7 +84,7 @@ class StoreManager {
   // part changed, false if unchanged; an Error if the new data was rejected.
   Result<bool> PollStore(StoreId id, SnapshotParts* parts);
   Result<bool> PollSalts(SnapshotParts* parts);
-  bool PollStores(bool all, int64_t now_ms);
+  bool PollStores(bool all);
   void RecordSuccess(StoreId id, const SnapshotParts& parts, bool changed, int64_t now_ms);
   void Run();
 

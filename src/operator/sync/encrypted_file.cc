@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/encoding.h"
+#include "common/huge_pages.h"
 #include "common/json.h"
 #include "crypto/cipher.h"
 
@@ -124,8 +125,9 @@ bool LocatePayload(std::string_view json, size_t* begin, size_t* end) {
 // bytes at absolute offset `at` and routes them.
 class PayloadSink {
  public:
-  PayloadSink(const Bytes& key, size_t total, std::string* out)
-      : key_(key), total_(total), out_(out) {}
+  // The plaintext is appended to *out, or written at `dst` onwards when `dst` is given.
+  PayloadSink(const Bytes& key, size_t total, std::string* out, char* dst)
+      : key_(key), total_(total), out_(out), dst_(dst) {}
 
   Status Take(ByteSpan bytes, size_t at) {
     const size_t ct_end = total_ - crypto::kGcmTagSize;
@@ -144,9 +146,15 @@ class PayloadSink {
           decryptor_.emplace(std::move(d));
         }
         size_t n = std::min(bytes.size() - i, ct_end - pos);
-        plain_.resize(n);
-        UID2_RETURN_IF_ERROR(decryptor_->Update(bytes.subspan(i, n), plain_.data()));
-        out_->append(reinterpret_cast<const char*>(plain_.data()), n);
+        if (dst_) {
+          UID2_RETURN_IF_ERROR(
+              decryptor_->Update(bytes.subspan(i, n), reinterpret_cast<uint8_t*>(dst_ + written_)));
+        } else {
+          plain_.resize(n);
+          UID2_RETURN_IF_ERROR(decryptor_->Update(bytes.subspan(i, n), plain_.data()));
+          out_->append(reinterpret_cast<const char*>(plain_.data()), n);
+        }
+        written_ += n;
         i += n;
         continue;
       }
@@ -166,19 +174,28 @@ class PayloadSink {
     return decryptor_->Finish(ByteSpan(tag_, crypto::kGcmTagSize));
   }
 
+  size_t written() const { return written_; }
+
  private:
   const Bytes& key_;
   size_t total_;
   std::string* out_;
+  char* dst_;
+  size_t written_ = 0;
   uint8_t iv_[crypto::kGcmIvSize] = {};
   uint8_t tag_[crypto::kGcmTagSize] = {};
   std::optional<crypto::AesGcmDecryptor> decryptor_;
   Bytes plain_;
 };
 
-}  // namespace
-
-Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& keys) {
+// Open is OpenEncryptedFile; with `in_place` (the string `json` views, owned by the caller and
+// given up) the plaintext is written over the envelope's own buffer, which is then returned.
+// That is safe: plaintext byte k is payload byte 12 + k, decoded from base64 characters at
+// offsets >= 4 (12 + k) / 3 > k of the payload, itself after the envelope's first bytes, and each
+// 64 KiB-character piece is decoded into `piece` before any of its bytes is written back, so
+// every write lands on characters already consumed. Every fallback to the general path happens
+// before the first write.
+Result<std::string> Open(std::string_view json, const CloudKeys& keys, std::string* in_place) {
   size_t begin = 0, end = 0;
   std::string_view b64;
   if (LocatePayload(json, &begin, &end)) b64 = json.substr(begin, end - begin);
@@ -222,8 +239,11 @@ Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& ke
     return DecryptEnvelope(envelope, keys);
   }
   std::string out;
-  out.reserve(total - crypto::kGcmIvSize - crypto::kGcmTagSize);
-  PayloadSink sink(key->second, total, &out);
+  if (!in_place) {
+    out.reserve(total - crypto::kGcmIvSize - crypto::kGcmTagSize);
+    AdviseHugePages(out.data(), out.capacity());
+  }
+  PayloadSink sink(key->second, total, &out, in_place ? in_place->data() : nullptr);
   Bytes piece;
   size_t at = 0;
   for (size_t i = 0; i < b64.size(); i += kPieceChars) {
@@ -242,10 +262,24 @@ Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& ke
   }
   if (Status st = sink.Finish(); !st.ok()) {
     std::fill(out.begin(), out.end(), '\0');
+    if (in_place) std::fill_n(in_place->begin(), sink.written(), '\0');
     return std::move(st).error().Context("decrypting with cloud encryption key " +
                                          std::to_string(key_id));
   }
-  return out;
+  if (!in_place) return out;
+  in_place->resize(sink.written());
+  ReleaseTailPages(in_place->data(), in_place->size() + 1, in_place->capacity() + 1);
+  return std::move(*in_place);
+}
+
+}  // namespace
+
+Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& keys) {
+  return Open(json, keys, nullptr);
+}
+
+Result<std::string> OpenEncryptedFileInPlace(std::string json, const CloudKeys& keys) {
+  return Open(json, keys, &json);
 }
 
 }  // namespace uid2::sync

@@ -52,4 +52,10 @@ Result<std::string> DecryptEnvelope(const EncryptedEnvelope& envelope, const Clo
 // payload string is not a plain run of characters, e.g. one with JSON escapes).
 Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& keys);
 
+// OpenEncryptedFileInPlace is OpenEncryptedFile (same results and error codes) for an envelope
+// the caller gives up: the plaintext is written over the envelope's own buffer (each byte lands
+// on base64 characters already decoded) and that buffer is returned, its unused tail pages
+// released, so a 270 MB download needs no second 200 MB buffer.
+Result<std::string> OpenEncryptedFileInPlace(std::string json, const CloudKeys& keys);
+
 }  // namespace uid2::sync

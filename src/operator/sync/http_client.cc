@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 
+#include "common/huge_pages.h"
+
 namespace uid2::sync {
 namespace {
 
@@ -46,6 +48,7 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
     if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
         length > 0 && static_cast<size_t>(length) <= sink->limit) {
       sink->body->reserve(static_cast<size_t>(length));
+      AdviseHugePages(sink->body->data(), sink->body->capacity());
     }
   }
   sink->body->append(data, len);

@@ -65,8 +65,9 @@ Result<std::string> RemoteCoreSource::FetchLocation(std::string_view location) {
     if (!envelope.ok()) return std::move(envelope).error().Context(where);
     return Error::NotFound(where + ": no cloud encryption keys loaded");
   }
-  // Decoded and decrypted piecewise into the text (the salt file's envelope is ~270 MB).
-  auto plain = OpenEncryptedFile(body, *keys);
+  // Decoded and decrypted piecewise over the download's own buffer (the salt file's envelope is
+  // ~270 MB): no second buffer for the text.
+  auto plain = OpenEncryptedFileInPlace(std::move(body), *keys);
   if (!plain.ok()) {
     stats_->decrypt_failures++;
     if (plain.error().code() == ErrorCode::kNotFound) stats_->unknown_key_ids++;

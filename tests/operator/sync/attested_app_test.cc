@@ -328,6 +328,28 @@ TEST(AttestedOperator, StaleDataWithinTheLimitKeepsServing) {
   EXPECT_FALSE(r.app->Fatal());
 }
 
+TEST(AttestedOperator, StaleCheckNeedsOldData) {
+  // Successful polls reset the stale clock: 14 h pass in all (over the 12 h limit) but never more
+  // than 7 h without a successful poll, so nothing stops. Each jump is made only after the poll
+  // at the previous time has recorded its success (PollOnce is synchronous), so the watchdog can
+  // never see a gap above 7 h, whatever the thread timing (the earlier version jumped 13 h at
+  // once and raced the watchdog against the next poll).
+  Running r;
+  std::atomic<int64_t> offset{0};
+  auto clock = [&offset] { return service::NowMs() + offset.load(); };
+  ASSERT_TRUE(r.Start(FastTiming(), nullptr, clock).ok());
+  ASSERT_TRUE(r.app->WaitReady(std::chrono::seconds(30)).ok());
+  for (int step = 1; step <= 2; step++) {
+    offset = int64_t{7} * 3600 * 1000 * step;
+    r.app->stores().PollOnce();  // unchanged versions: no new snapshot, still a success
+    EXPECT_GE(r.app->stores().stats().store(store::StoreId::kSalts).last_success_ms.load(),
+              service::NowMs() + offset.load() - 60000);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // watchdog runs every 50 ms
+  EXPECT_FALSE(r.app->Fatal());
+  EXPECT_EQ(r.fatal_calls.load(), 0);
+}
+
 TEST(AttestedOperator, ExpiredSaltsStopTheOperator) {
   Running r;
   ASSERT_TRUE(r.Start(FastTiming(), [](store::OperatorConfig& c) {

@@ -33,6 +33,14 @@ void ExpectSame(const std::string& json, const CloudKeys& keys) {
     EXPECT_EQ(got.error().code(), want.error().code())
         << got.error().message() << " / " << want.error().message();
   }
+  // The in-place variant gives the same answer.
+  auto in_place = OpenEncryptedFileInPlace(json, keys);
+  ASSERT_EQ(in_place.ok(), want.ok()) << json.substr(0, 120);
+  if (want.ok()) {
+    EXPECT_EQ(*in_place, *want);
+  } else {
+    EXPECT_EQ(in_place.error().code(), want.error().code()) << in_place.error().message();
+  }
 }
 
 std::string Content(size_t n) {
@@ -51,7 +59,28 @@ TEST(OpenEncryptedFile, MatchesTheReferenceAcrossPieceBoundaries) {
     auto got = OpenEncryptedFile(json, keys);
     ASSERT_TRUE(got.ok()) << n << ": " << got.error().message();
     EXPECT_EQ(*got, Content(n)) << n;
+    ExpectSame(json, keys);
   }
+}
+
+TEST(OpenEncryptedFileInPlace, LargeFileReturnsItsOwnBufferWithTheText) {
+  // 3 MB of content: several hundred pieces, and a tail over 1 MiB that is released.
+  CloudKeys keys = OneKey(7, 0x11);
+  const std::string content = Content(3'000'017);
+  std::string json = Envelope(7, Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(content))));
+  const char* buffer = json.data();
+  auto got = OpenEncryptedFileInPlace(std::move(json), keys);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(got->data(), buffer);  // no second buffer
+  EXPECT_EQ(*got, content);
+  got->append(std::string(1'500'000, 'z'));  // released pages are usable again
+  EXPECT_EQ(got->substr(content.size(), 3), "zzz");
+  // A wrong tag: the same error as the reference.
+  std::string bad = Envelope(7, Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(content))));
+  bad[bad.size() - 4] = bad[bad.size() - 4] == 'A' ? 'B' : 'A';
+  auto refused = OpenEncryptedFileInPlace(bad, keys);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), Reference(bad, keys).error().code());
 }
 
 TEST(OpenEncryptedFile, OtherShapesOfAValidEnvelope) {

@@ -1,0 +1,26 @@
+// huge_pages.h: transparent huge pages for large, freshly allocated buffers.
+#pragma once
+
+#include <cstddef>
+
+namespace uid2 {
+
+// kHugePageAdviceMin: buffers below this size are left alone (fewer than ~8 huge pages).
+inline constexpr size_t kHugePageAdviceMin = size_t{16} << 20;
+
+// AdviseHugePages asks the kernel to back the whole pages inside [data, data + size) with
+// transparent huge pages (madvise MADV_HUGEPAGE: it matters where THP is in "madvise" mode, the
+// Debian default). Meant for a buffer of hundreds of MB written front to back right after its
+// allocation (a downloaded file, its decrypted text, a table built from it): one page fault per
+// 2 MiB instead of one per 4 KiB, which is most of the cost of first-touching such a buffer.
+// Call it before writing. Best effort: does nothing below kHugePageAdviceMin, and the kernel
+// may ignore it; contents and behaviour are unchanged either way.
+void AdviseHugePages(const void* data, size_t size);
+
+// ReleaseTailPages gives the whole pages inside [data + used, data + capacity) back to the
+// kernel (madvise MADV_DONTNEED: they read as zeros if touched again), for a large buffer that
+// was filled and then shrunk in place (a std::string resized down keeps its capacity). Best
+// effort; nothing below 1 MiB of tail. The first `used` bytes are never touched.
+void ReleaseTailPages(void* data, size_t used, size_t capacity);
+
+}  // namespace uid2
