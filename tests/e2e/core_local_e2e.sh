@@ -5,7 +5,8 @@
 #      scratch copy of the tree, its URLs and ports moved to free ports);
 #   2. uid2-core-local with the bundled dataset, the bundle's MRENCLAVE allowlisted, one operator
 #      key; the bundle under `shroud run --sim-pki`; wait for the operator's readiness;
-#   3. a v2 /token/generate whose reply decrypts, a /token/refresh of the identity it
+#   3. a v2 /token/generate whose reply decrypts and whose advertising token decrypts as the
+#      UID2 SDKs do (sdk_decrypt.py) to the raw UID of /v2/identity/map, a /token/refresh of the identity it
 #      issued, and a logout that reaches
 #      core-local's opt-out log;
 #   4. a core-local that expects another MRENCLAVE: the operator stops (non-zero) before it ever
@@ -76,8 +77,26 @@ mkdir run && tar -C run -xzf "$bundle_tgz"
   --operator-type "$operator_type" --key-out key.txt > /dev/null
 key="$(cat key.txt)"
 
+# The bundled dataset gives site 999 no keyset of its own, so its tokens use the fallback keyset
+# (site 2), whose keys no site-999 client may fetch. A real publisher site has its own keyset: the
+# core data here gets one for 999 (fresh secret), so the SDK-side decryption below is possible.
+cp -r "$repo/data/uid2/core" core-data
+"$py" - core-data <<'PY'
+import base64, json, os, sys, time
+d = sys.argv[1]
+with open(f"{d}/keysets/keysets.json") as f: keysets = json.load(f)
+with open(f"{d}/keyset_keys/keyset_keys.json") as f: keys = json.load(f)
+now = int(time.time())
+keysets.append({"keyset_id": 9990, "site_id": 999, "name": "e2e publisher", "allowed_sites": None,
+                "created": now - 7200, "enabled": True, "default": True})
+keys.append({"id": 9991, "keyset_id": 9990, "created": now - 7200, "activates": now - 3600,
+             "expires": now + 86400, "secret": base64.b64encode(os.urandom(32)).decode()})
+for path, doc in ((f"{d}/keysets/keysets.json", keysets), (f"{d}/keyset_keys/keyset_keys.json", keys)):
+    with open(path, "w") as f: json.dump(doc, f)
+PY
+
 # 2. core-local, then the operator in the direct runtime
-"$bin/uid2-core-local" --data "$repo/data/uid2/core" --operators ops.json --allowlist allow.json \
+"$bin/uid2-core-local" --data core-data --operators ops.json --allowlist allow.json \
   --sim-pki pki --optout-dir optout --core-port "$core_port" --optout-port "$optout_port" \
   > core.out 2> core.log &
 pids+=($!)
@@ -98,6 +117,20 @@ if ! token="$(body advertising_token)" || ! refresh="$(body refresh_token)" ||
   fail "no identity in $reply"
 fi
 [ -n "$token" ] || fail "empty advertising_token"
+# The advertising token decrypts as the UID2 SDKs decrypt it (keys from /v2/key/sharing, master
+# then site key), for site 999, and carries the raw UID /v2/identity/map gives for the same email.
+sharing="$("$py" "$here/v2_call.py" "$op_port" /v2/key/sharing '{}')" || fail "/v2/key/sharing"
+decoded="$("$py" "$here/sdk_decrypt.py" "$token" "$sharing")" || fail "the SDK decode of the token"
+mapped="$("$py" "$here/v2_call.py" "$op_port" /v2/identity/map '{"email":["validate@example.com"]}')" ||
+  fail "/v2/identity/map"
+"$py" - "$decoded" "$mapped" <<'PY' || fail "token vs identity/map: $decoded / $mapped"
+import json, sys
+tok, mapped = json.loads(sys.argv[1]), json.loads(sys.argv[2])["body"]["mapped"][0]
+assert tok["site_id"] == 999, tok
+assert tok["identity_scope"] == "UID2", tok
+assert tok["advertising_id"] == mapped["advertising_id"], (tok, mapped)
+PY
+echo "ok: the advertising token decrypts as the SDKs do (site 999) and holds the mapped raw UID"
 # The operator decrypts the refresh token it issued and issues a new identity.
 refreshed="$("$py" "$here/v2_call.py" "$op_port" --refresh "$refresh" "$response_key")" ||
   fail "/v2/token/refresh"
@@ -113,7 +146,7 @@ kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 pids=()
 
 # 4. a core expecting another enclave
-"$bin/uid2-core-local" --data "$repo/data/uid2/core" --operators ops.json \
+"$bin/uid2-core-local" --data core-data --operators ops.json \
   --allow-mrenclave "$(printf '0%.0s' $(seq 64))" --sim-pki pki --optout-dir optout \
   --core-port "$core_port" --optout-port "$optout_port" > core2.out 2> core2.log &
 pids+=($!)
