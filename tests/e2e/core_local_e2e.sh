@@ -17,6 +17,7 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${UID2_BIN_DIR:-$repo/build/debug/bin}"
 here="$repo/tests/e2e"
 py="${PYTHON:-/usr/bin/python3}"  # Debian's, with python3-cryptography (scripts/setup-deps.sh)
+[ -z "${UID2_E2E_SKIP:-}" ] || { echo "SKIP: $UID2_E2E_SKIP"; exit 77; }
 [ -f "$repo/conf/local-core-config.json" ] || { echo "SKIP: no conf/local-core-config.json"; exit 77; }
 for p in uid2-core-local uid2-operator shroud; do
   [ -x "$bin/$p" ] || { echo "FAIL: $bin/$p is not built"; exit 1; }
