@@ -1,4 +1,5 @@
 #include "operator/service/operator_app.h"
+#include "attest/tcb.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -338,7 +339,7 @@ void OperatorApp::Watchdog(int64_t now_ms, int64_t* salts_expired_since) {
   }
   if (*salts_expired_since == 0) {
     *salts_expired_since = now_ms;
-    log::Error("salts_expired", {{"expired_at", sync::FormatIsoUtc(file.expires_ms)}});
+    log::Error("salts_expired", {{"expired_at", attest::FormatIsoTime(file.expires_ms / 1000)}});
   }
   const int64_t limit_ms = c.salts_expired_shutdown_hours * 3600 * 1000;
   if (now_ms - *salts_expired_since > limit_ms) {

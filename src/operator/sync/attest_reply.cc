@@ -89,15 +89,6 @@ Result<int64_t> ParseIsoUtcMs(std::string_view s) {
   return static_cast<int64_t>(t) * 1000 + ms;
 }
 
-std::string FormatIsoUtc(int64_t epoch_ms) {
-  time_t t = static_cast<time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Result<AttestReply> ParseAttestReply(std::string_view json) {
   auto doc = ParseJson(json);
   if (!doc.ok()) return std::move(doc).error().Context("attest reply");

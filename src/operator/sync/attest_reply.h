@@ -42,9 +42,7 @@ Result<AttestReply> ParseAttestReply(std::string_view json);
 
 // ParseIsoUtcMs parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (also a "+00:00" suffix, as Java's
 // Instant.toString and OffsetDateTime print) to epoch milliseconds. kInvalid otherwise.
+// (attest::FormatIsoTime writes the seconds-precision form.)
 Result<int64_t> ParseIsoUtcMs(std::string_view text);
-
-// FormatIsoUtc formats epoch milliseconds as "YYYY-MM-DDTHH:MM:SSZ" (seconds precision).
-std::string FormatIsoUtc(int64_t epoch_ms);
 
 }  // namespace uid2::sync

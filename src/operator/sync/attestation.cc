@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "attest/quote.h"
+#include "attest/tcb.h"
 #include "common/file.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -225,10 +226,11 @@ void AttestationManager::Run() {
       stats_.successes++;
       stats_.last_success_ms = options_.clock();
       stats_.expires_at_ms = fresh->expires_at_ms;
-      log::Info("attestation_succeeded", {{"platform", platform_->Name()},
-                                          {"expires_at", FormatIsoUtc(fresh->expires_at_ms)},
-                                          {"optout_jwt", !fresh->optout_jwt.empty()},
-                                          {"core_jwt", !fresh->core_jwt.empty()}});
+      log::Info("attestation_succeeded",
+                {{"platform", platform_->Name()},
+                 {"expires_at", attest::FormatIsoTime(fresh->expires_at_ms / 1000)},
+                 {"optout_jwt", !fresh->optout_jwt.empty()},
+                 {"core_jwt", !fresh->core_jwt.empty()}});
       {
         std::lock_guard<std::mutex> lock(mu_);
         current_.store(std::move(fresh));

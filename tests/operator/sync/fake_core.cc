@@ -1,4 +1,5 @@
 #include "tests/operator/sync/fake_core.h"
+#include "attest/tcb.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -113,8 +114,9 @@ FakeResponse FakeCore::Attest(const FakeRequest& r) {
   }
   return Json(200, "{\"status\":\"success\",\"body\":{\"attestation_token\":" +
                        JsonQuote(Base64Encode(*encrypted)) +
-                       ",\"expiresAt\":" + JsonQuote(FormatIsoUtc(expires)) + ",\"optout_url\":" +
-                       JsonQuote(base_url()) + ",\"attestation_jwt_optout\":\"optout-jwt\"" +
+                       ",\"expiresAt\":" + JsonQuote(attest::FormatIsoTime(expires / 1000)) +
+                       ",\"optout_url\":" + JsonQuote(base_url()) +
+                       ",\"attestation_jwt_optout\":\"optout-jwt\"" +
                        ",\"attestation_jwt_core\":\"core-jwt\"}}");
 }
 

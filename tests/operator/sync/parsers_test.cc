@@ -2,6 +2,7 @@
 // opt-out metadata. Each check has a case that fails when the check is removed.
 #include <gtest/gtest.h>
 
+#include "attest/tcb.h"
 #include "common/encoding.h"
 #include "crypto/cipher.h"
 #include "operator/sync/attest_reply.h"
@@ -61,7 +62,7 @@ TEST(IsoTime, ParsesUtcForms) {
   EXPECT_EQ(*ParseIsoUtcMs("2026-12-07T22:00:00.250Z"), 1796680800250);
   EXPECT_EQ(*ParseIsoUtcMs("2026-12-07T22:00:00.123456789Z"), 1796680800123);
   EXPECT_EQ(*ParseIsoUtcMs("2026-12-07T22:00:00+00:00"), 1796680800000);
-  EXPECT_EQ(FormatIsoUtc(1796680800999), "2026-12-07T22:00:00Z");
+  EXPECT_EQ(attest::FormatIsoTime(1796680800999 / 1000), "2026-12-07T22:00:00Z");
   for (const char* bad : {"", "2026-12-07", "2026-12-07T22:00:00", "2026-12-07T22:00:00+01:00",
                           "2026-13-07T22:00:00Z", "2026-12-07T24:00:00Z", "2026-12-07 22:00:00Z",
                           "2026-12-07T22:00:00.Z", "20x6-12-07T22:00:00Z"}) {
