@@ -301,9 +301,10 @@ TEST(AttestedOperator, OptOutServiceDownServingContinues) {
 }
 
 TEST(AttestedOperator, StaleCoreDataStopsTheOperator) {
-  Running r;
+  // Declared before `r`: the operator's threads read the clock until `r` is destroyed.
   std::atomic<int64_t> offset{0};
   auto clock = [&offset] { return service::NowMs() + offset.load(); };
+  Running r;
   ASSERT_TRUE(r.Start(FastTiming(), nullptr, clock).ok());
   ASSERT_TRUE(r.app->WaitReady(std::chrono::seconds(30)).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -317,9 +318,10 @@ TEST(AttestedOperator, StaleCoreDataStopsTheOperator) {
 
 TEST(AttestedOperator, StaleDataWithinTheLimitKeepsServing) {
   // Core down and 11 h without a successful poll: below the 12 h limit, nothing stops.
-  Running r;
+  // Declared before `r`: the operator's threads read the clock until `r` is destroyed.
   std::atomic<int64_t> offset{0};
   auto clock = [&offset] { return service::NowMs() + offset.load(); };
+  Running r;
   ASSERT_TRUE(r.Start(FastTiming(), nullptr, clock).ok());
   ASSERT_TRUE(r.app->WaitReady(std::chrono::seconds(30)).ok());
   r.core.down = true;
@@ -334,9 +336,10 @@ TEST(AttestedOperator, StaleCheckNeedsOldData) {
   // at the previous time has recorded its success (PollOnce is synchronous), so the watchdog can
   // never see a gap above 7 h, whatever the thread timing (the earlier version jumped 13 h at
   // once and raced the watchdog against the next poll).
-  Running r;
+  // Declared before `r`: the operator's threads read the clock until `r` is destroyed.
   std::atomic<int64_t> offset{0};
   auto clock = [&offset] { return service::NowMs() + offset.load(); };
+  Running r;
   ASSERT_TRUE(r.Start(FastTiming(), nullptr, clock).ok());
   ASSERT_TRUE(r.app->WaitReady(std::chrono::seconds(30)).ok());
   for (int step = 1; step <= 2; step++) {
