@@ -87,6 +87,8 @@ TEST(OptOutRetention, ExpiredPartitionIsDeletedWhenANewerOneIsKept) {
             std::vector<std::string>{"partition/" + expired});
   // No newer listed partition present: kept.
   EXPECT_TRUE(ToDelete({}, {}, {expired}).empty());
+  const std::string listed_older = Partition(kNow - 60 * kDay, 4);
+  EXPECT_TRUE(ToDelete({"partition/" + listed_older}, {}, {listed_older, expired}).empty());
   // No retention configured (optout_max_partitions 0): kept.
   OptOutRetention r;
   r.max_partitions = 0;
