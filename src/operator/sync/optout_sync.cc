@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -22,6 +23,12 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The config allows values up to 2^40: products saturate (a huge setting keeps everything).
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t out;
+  return __builtin_mul_overflow(a, b, &out) ? std::numeric_limits<int64_t>::max() : out;
 }
 
 bool IsAbsoluteUrl(std::string_view s) {
@@ -99,8 +106,9 @@ std::vector<std::string> OptOutFilesToDelete(const std::set<std::string>& listed
   }
   std::vector<std::string> out;
   if (!newest) return out;  // nothing covers anything
-  const int64_t delta_margin = std::max<int64_t>(
-      {0, 3 * retention.delta_rotate_interval_s, retention.delta_backtrack_days * 86400});
+  const int64_t delta_margin =
+      std::max<int64_t>({0, SaturatingMul(3, retention.delta_rotate_interval_s),
+                         SaturatingMul(retention.delta_backtrack_days, 86400)});
   for (const std::string& d : deltas) {
     auto name = store::ParseOptOutFileName(d);
     if (!name || name->kind != store::OptOutFileKind::kDelta || listed.contains("delta/" + d)) {
@@ -108,7 +116,7 @@ std::vector<std::string> OptOutFilesToDelete(const std::set<std::string>& listed
     }
     if (name->timestamp_s < *newest - delta_margin) out.push_back("delta/" + d);
   }
-  const int64_t lifespan = retention.partition_interval_s * retention.max_partitions;
+  const int64_t lifespan = SaturatingMul(retention.partition_interval_s, retention.max_partitions);
   if (lifespan <= 0) return out;  // no retention configured: partitions are kept
   for (const std::string& p : partitions) {
     auto name = store::ParseOptOutFileName(p);
@@ -224,13 +232,13 @@ Result<int> OptOutSync::SyncOnce() {
   std::set<std::string> listed;
   for (const OptOutLog& log : meta->logs) {
     const std::string name = OptOutFileNameOf(log.location);
-    if (!name.empty()) listed.insert(log.type + "/" + name);
     if (name.empty()) {
       stats_.files_rejected++;
       log::Warn("optout_file_rejected",
                 {{"location", RedactUrl(log.location)}, {"error", "not an opt-out file name"}});
       continue;
     }
+    listed.insert(log.type + "/" + name);
     const std::string target = (fs::path(options_.data_dir) / log.type / name).string();
     std::error_code ec;
     if (fs::exists(target, ec)) continue;

@@ -95,6 +95,16 @@ TEST(OptOutRetention, ExpiredPartitionIsDeletedWhenANewerOneIsKept) {
   EXPECT_TRUE(OptOutFilesToDelete({"partition/" + p}, {}, {p, expired}, kNow, r).empty());
 }
 
+TEST(OptOutRetention, HugeSettingsKeepEverything) {
+  const std::string p = Partition(kNow - kDay);
+  OptOutRetention r;
+  r.delta_backtrack_days = int64_t{1} << 40;  // the config's maximum
+  r.partition_interval_s = int64_t{1} << 40;
+  r.max_partitions = int64_t{1} << 40;
+  EXPECT_TRUE(
+      OptOutFilesToDelete({"partition/" + p}, {Delta(0)}, {p, Partition(0, 2)}, kNow, r).empty());
+}
+
 TEST(OptOutRetention, NamesOfTheOtherKindAreLeftAlone) {
   const std::string p = Partition(kNow - kDay);
   // A partition name in the delta list and a delta name in the partition list are never picked.
