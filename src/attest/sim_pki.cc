@@ -28,7 +28,7 @@ Result<crypto::Certificate> IssuePck(const SimPki& pki, const SimPlatform& platf
   ext.pce_id = platform.pce_id;
   ext.fmspc = platform.fmspc;
   sim::CertSpec spec{"SIMULATED SGX PCK Certificate", not_before, not_after, false, -1,
-                     EncodePckExtension(ext)};
+                     EncodePckExtension(ext),         {}};
   return sim::IssueCertificate(spec, pki.pck_key, &pki.pck_ca, pki.pck_ca_key);
 }
 
@@ -83,16 +83,16 @@ Result<SimPki> CreateSimPki(const SimPkiOptions& options) {
   UID2_ASSIGN_OR_RETURN(crypto::EcKeyP256 tcb_key, crypto::EcKeyP256::Generate());
   UID2_ASSIGN_OR_RETURN(crypto::EcKeyP256 ak, crypto::EcKeyP256::Generate());
   UID2_ASSIGN_OR_RETURN(crypto::Certificate root,
-                        sim::IssueCertificate({"SIMULATED SGX Root CA", from, to, true, -1, {}},
+                        sim::IssueCertificate({"SIMULATED SGX Root CA", from, to, true, -1, {}, {}},
                                               root_key, nullptr, root_key));
   UID2_ASSIGN_OR_RETURN(
       crypto::Certificate ca,
-      sim::IssueCertificate({"SIMULATED SGX PCK Processor CA", from, to, true, 0, {}}, ca_key,
+      sim::IssueCertificate({"SIMULATED SGX PCK Processor CA", from, to, true, 0, {}, {}}, ca_key,
                             &root, root_key));
   UID2_ASSIGN_OR_RETURN(
       crypto::Certificate tcb,
-      sim::IssueCertificate({"SIMULATED SGX TCB Signing", from, to, false, -1, {}}, tcb_key, &root,
-                            root_key));
+      sim::IssueCertificate({"SIMULATED SGX TCB Signing", from, to, false, -1, {}, {}}, tcb_key,
+                            &root, root_key));
   // The PCK leaf is issued below once the struct holds the CA.
   SimPki pki{std::move(root_key),
              std::move(ca_key),

@@ -75,6 +75,9 @@ Status AddExtensions(X509* cert, X509* issuer, const CertSpec& spec) {
   UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_subject_key_identifier, "hash"));
   UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_authority_key_identifier, "keyid:always"));
   if (!spec.sgx_extension.empty()) UID2_RETURN_IF_ERROR(AddSgxExtension(cert, spec.sgx_extension));
+  if (!spec.subject_alt_name.empty()) {
+    UID2_RETURN_IF_ERROR(AddExt(cert, &ctx, NID_subject_alt_name, spec.subject_alt_name.c_str()));
+  }
   return Ok();
 }
 

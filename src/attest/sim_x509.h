@@ -18,8 +18,9 @@ struct CertSpec {
   time_t not_before = 0;
   time_t not_after = 0;
   bool ca = false;
-  int path_length = -1;  // CA only; -1 = unlimited
-  Bytes sgx_extension;   // DER value of 1.2.840.113741.1.13.1, empty for none
+  int path_length = -1;          // CA only; -1 = unlimited
+  Bytes sgx_extension;           // DER value of 1.2.840.113741.1.13.1, empty for none
+  std::string subject_alt_name;  // e.g. "DNS:localhost,IP:127.0.0.1" (TLS tests); "" = none
 };
 
 // IssueCertificate signs a certificate for `subject_key` with `issuer_key` (ECDSA-SHA256);

@@ -290,6 +290,9 @@ void OperatorApp::RunAttested() {
     o.timeout = timing_.http_timeout;
     o.credentials = [attestation] { return attestation->Current(); };
     o.on_unauthorized = [attestation] { attestation->RequestReattest(); };
+    o.retention = {c.optout_delta_rotate_interval, c.optout_delta_backtrack_in_days,
+                   c.optout_partition_interval, c.optout_max_partitions};
+    if (clock_) o.now_s = [clock = clock_] { return clock() / 1000; };
     optout_sync_ = std::make_unique<sync::OptOutSync>(std::move(o));
     auto first = optout_sync_->SyncOnce();
     if (!first.ok()) {

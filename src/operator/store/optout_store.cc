@@ -171,6 +171,11 @@ Result<int> OptOutStore::Scan() {
   return loaded;
 }
 
+void OptOutStore::Forget(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  seen_.erase(path);
+}
+
 void OptOutStore::Publish(const std::vector<OptOutRecord>& records) {
   current_.store(current_.load()->WithRecords(records));
 }

@@ -83,6 +83,9 @@ class OptOutStore {
   // Scan reads files that appeared since the last scan and publishes a new index if any were
   // added. Returns the number of files loaded. Thread-safe.
   Result<int> Scan();
+  // Forget drops a deleted file from the bookkeeping of files already read (its opt-outs stay
+  // in the index; the opt-out sync's retention calls it after deleting the file).
+  void Forget(const std::string& path);
   // Start/Stop a background thread that calls Scan() every interval_ms.
   void Start(int64_t interval_ms);
   void Stop();

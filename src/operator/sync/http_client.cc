@@ -55,6 +55,12 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+bool IsTlsError(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+         rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE ||
+         rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
 bool IsHttpUrl(std::string_view url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -134,6 +140,15 @@ Result<HttpReply> HttpFetch(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_blob test_ca{};
+  if (!request.test_ca_pem.empty()) {
+    test_ca.data = const_cast<char*>(request.test_ca_pem.data());
+    test_ca.len = request.test_ca_pem.size();
+    test_ca.flags = CURL_BLOB_NOCOPY;
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &test_ca);
+  }
+  char error_detail[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_detail);
   // Accept gzip/deflate if the server offers it (libcurl decodes).
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 
@@ -142,7 +157,14 @@ Result<HttpReply> HttpFetch(const HttpRequest& request) {
     return Error::Io(shown + ": response body larger than " +
                      std::to_string(request.max_body_bytes) + " bytes");
   }
-  if (rc != CURLE_OK) return Error::Io(shown + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    std::string message = shown + ": " + curl_easy_strerror(rc);
+    // libcurl's detail names the certificate problem; it is added for TLS failures only (other
+    // details may quote the URL, whose query must not reach a log).
+    if (IsTlsError(rc) && error_detail[0] != '\0')
+      message += " (" + std::string(error_detail) + ")";
+    return Error::Io(message);
+  }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
   return reply;
 }

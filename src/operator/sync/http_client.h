@@ -6,7 +6,9 @@
 //   UID2_ASSIGN_OR_RETURN(HttpReply reply, HttpFetch(req));
 //   if (reply.status != 200) ...
 //
-// TLS: peers are verified against the system CA bundle (libcurl's default; never turned off).
+// TLS: peers are verified against the system CA bundle (libcurl's default) with
+// CURLOPT_SSL_VERIFYPEER and CURLOPT_SSL_VERIFYHOST always on; a TLS failure is a kIo error
+// naming the certificate problem ("SSL certificate problem: certificate has expired", ...).
 // Only http:// and https:// URLs are accepted and redirects are not followed. The URL is used
 // exactly as given (a pre-signed URL keeps its query). Errors (kIo) name the URL without its
 // query (pre-signed signatures and opt-out hashes live there) and the transport error; an
@@ -32,6 +34,11 @@ struct HttpRequest {
   // A transfer slower than 1 KiB/s for low_speed_seconds is aborted (a stalled server).
   long low_speed_seconds = 30;
   size_t max_body_bytes = size_t{1} << 31;
+  // Tests only: the trust anchors (PEM) used instead of the system CA bundle (a test CA).
+  // Nothing in the operator sets it from its config or environment, so the host cannot swap the
+  // enclave client's trust roots (libcurl itself reads neither SSL_CERT_FILE nor CURL_CA_BUNDLE;
+  // only the curl tool does). It changes the anchors only: verification stays on.
+  std::string test_ca_pem;
 };
 
 struct HttpReply {

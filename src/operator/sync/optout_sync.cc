@@ -2,8 +2,11 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <utility>
 
 #include "common/file.h"
@@ -20,6 +23,12 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The config allows values up to 2^40: products saturate (a huge setting keeps everything).
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t out;
+  return __builtin_mul_overflow(a, b, &out) ? std::numeric_limits<int64_t>::max() : out;
 }
 
 bool IsAbsoluteUrl(std::string_view s) {
@@ -84,6 +93,98 @@ std::string OptOutFileNameOf(std::string_view location) {
   return std::string(base);
 }
 
+std::vector<std::string> OptOutFilesToDelete(const std::set<std::string>& listed,
+                                             const std::vector<std::string>& deltas,
+                                             const std::vector<std::string>& partitions,
+                                             int64_t now_s, const OptOutRetention& retention) {
+  // The newest partition that is listed and present: the one that covers older deltas.
+  std::optional<int64_t> newest;
+  for (const std::string& p : partitions) {
+    auto name = store::ParseOptOutFileName(p);
+    if (!name || !listed.contains("partition/" + p)) continue;
+    newest = std::max(newest.value_or(name->timestamp_s), name->timestamp_s);
+  }
+  std::vector<std::string> out;
+  if (!newest) return out;  // nothing covers anything
+  const int64_t delta_margin =
+      std::max<int64_t>({0, SaturatingMul(3, retention.delta_rotate_interval_s),
+                         SaturatingMul(retention.delta_backtrack_days, 86400)});
+  for (const std::string& d : deltas) {
+    auto name = store::ParseOptOutFileName(d);
+    if (!name || name->kind != store::OptOutFileKind::kDelta || listed.contains("delta/" + d)) {
+      continue;
+    }
+    if (name->timestamp_s < *newest - delta_margin) out.push_back("delta/" + d);
+  }
+  const int64_t lifespan = SaturatingMul(retention.partition_interval_s, retention.max_partitions);
+  if (lifespan <= 0) return out;  // no retention configured: partitions are kept
+  for (const std::string& p : partitions) {
+    auto name = store::ParseOptOutFileName(p);
+    if (!name || name->kind != store::OptOutFileKind::kPartition ||
+        listed.contains("partition/" + p)) {
+      continue;
+    }
+    if (name->timestamp_s < now_s - lifespan && name->timestamp_s < *newest) {
+      out.push_back("partition/" + p);
+    }
+  }
+  return out;
+}
+
+void OptOutSync::ApplyRetention(const std::set<std::string>& listed) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> found[2];  // delta, partition
+  uint64_t unrecognised = 0;
+  const char* kinds[2] = {"delta", "partition"};
+  for (int k = 0; k < 2; k++) {
+    std::error_code ec;
+    fs::directory_iterator it(fs::path(options_.data_dir) / kinds[k], ec);
+    if (ec) continue;  // not created yet
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (!it->is_regular_file(ec)) continue;
+      std::string base = it->path().filename().string();
+      auto name = store::ParseOptOutFileName(base);
+      const auto want = k == 0 ? store::OptOutFileKind::kDelta : store::OptOutFileKind::kPartition;
+      if (!name || name->kind != want) {
+        unrecognised++;  // left alone
+        continue;
+      }
+      found[k].push_back(std::move(base));
+    }
+  }
+  stats_.files_unrecognised = unrecognised;
+  if (unrecognised != last_unrecognised_) {
+    // The names are not logged: they are whatever the host put there.
+    if (unrecognised > 0) {
+      log::Warn("optout_files_unrecognised",
+                {{"dir", options_.data_dir}, {"files", unrecognised}, {"action", "kept"}});
+    }
+    last_unrecognised_ = unrecognised;
+  }
+  const int64_t now_s = options_.now_s ? options_.now_s() : NowMs() / 1000;
+  int deleted = 0;
+  for (const std::string& rel :
+       OptOutFilesToDelete(listed, found[0], found[1], now_s, options_.retention)) {
+    const std::string path = (fs::path(options_.data_dir) / rel).string();
+    std::error_code ec;
+    if (options_.remove_file) {
+      ec = options_.remove_file(path);
+    } else {
+      fs::remove(path, ec);
+    }
+    if (ec) {
+      stats_.delete_failures++;
+      log::Warn("optout_file_delete_failed", {{"file", rel}, {"error", ec.message()}});
+      continue;
+    }
+    if (options_.store) options_.store->Forget(path);
+    stats_.files_deleted++;
+    deleted++;
+  }
+  if (deleted > 0) log::Info("optout_files_retired", {{"files", deleted}});
+}
+
 Result<std::string> OptOutSync::MetadataUrl(const Credentials& creds) const {
   if (IsAbsoluteUrl(options_.metadata_path)) return options_.metadata_path;
   if (creds.optout_url.empty()) {
@@ -128,6 +229,7 @@ Result<int> OptOutSync::SyncOnce() {
 
   namespace fs = std::filesystem;
   int written = 0;
+  std::set<std::string> listed;
   for (const OptOutLog& log : meta->logs) {
     const std::string name = OptOutFileNameOf(log.location);
     if (name.empty()) {
@@ -136,7 +238,8 @@ Result<int> OptOutSync::SyncOnce() {
                 {{"location", RedactUrl(log.location)}, {"error", "not an opt-out file name"}});
       continue;
     }
-    const std::string target = options_.data_dir + "/" + log.type + "/" + name;
+    listed.insert(log.type + "/" + name);
+    const std::string target = (fs::path(options_.data_dir) / log.type / name).string();
     std::error_code ec;
     if (fs::exists(target, ec)) continue;
     HttpRequest get;
@@ -167,6 +270,7 @@ Result<int> OptOutSync::SyncOnce() {
     if (!scanned.ok()) return fail(std::move(scanned).error());
     log::Info("optout_synced", {{"new_files", written}, {"version", meta->version}});
   }
+  ApplyRetention(listed);
   stats_.version = meta->version;
   stats_.last_success_ms = NowMs();
   return written;

@@ -229,6 +229,23 @@ TEST(OptOutStoreTest, LoadsFilesAndNewOnesOnScan) {
   EXPECT_EQ((*store)->stats().records_loaded, 3u);
 }
 
+// A deleted file (retention) leaves the bookkeeping of read files; its opt-outs stay in the index.
+TEST(OptOutStoreTest, ForgetDropsADeletedFileButNotItsOptOuts) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/" + DeltaName(1710907366, 1);
+  ASSERT_TRUE(WriteFileAtomic(path, ByteSpan(Encode({Rec(1, 0xA1, 10)}))).ok());
+  auto store = OptOutStore::Open(tmp.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(fs::remove(path));
+  (*store)->Forget(path);
+  EXPECT_TRUE((*store)->Current()->IsOptedOut(Filled(1)));
+  // Forgotten: a file at that path is read again (a remembered one would be skipped).
+  ASSERT_TRUE(WriteFileAtomic(path, ByteSpan(Encode({Rec(2, 0xA2, 10)}))).ok());
+  EXPECT_EQ(*(*store)->Scan(), 1);
+  EXPECT_TRUE((*store)->Current()->IsOptedOut(Filled(1)));
+  EXPECT_TRUE((*store)->Current()->IsOptedOut(Filled(2)));
+}
+
 TEST(OptOutStoreTest, MalformedFileRefused) {
   TempDir tmp;
   std::string dir = tmp.path();
