@@ -24,19 +24,4 @@ void AdviseHugePages(const void* data, size_t size) {
 #endif
 }
 
-void ReleaseTailPages(void* data, size_t used, size_t capacity) {
-#ifdef MADV_DONTNEED
-  if (data == nullptr || capacity <= used || capacity - used < (size_t{1} << 20)) return;
-  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + used + page - 1) & ~(page - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + capacity) & ~(page - 1);
-  if (end <= begin) return;
-  (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-#else
-  (void)data;
-  (void)used;
-  (void)capacity;
-#endif
-}
-
 }  // namespace uid2

@@ -17,10 +17,4 @@ inline constexpr size_t kHugePageAdviceMin = size_t{16} << 20;
 // may ignore it; contents and behaviour are unchanged either way.
 void AdviseHugePages(const void* data, size_t size);
 
-// ReleaseTailPages gives the whole pages inside [data + used, data + capacity) back to the
-// kernel (madvise MADV_DONTNEED: they read as zeros if touched again), for a large buffer that
-// was filled and then shrunk in place (a std::string resized down keeps its capacity). Best
-// effort; nothing below 1 MiB of tail. The first `used` bytes are never touched.
-void ReleaseTailPages(void* data, size_t used, size_t capacity);
-
 }  // namespace uid2

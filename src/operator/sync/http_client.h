@@ -15,7 +15,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -32,6 +34,10 @@ struct HttpRequest {
   // A transfer slower than 1 KiB/s for low_speed_seconds is aborted (a stalled server).
   long low_speed_seconds = 30;
   size_t max_body_bytes = size_t{1} << 31;
+  // on_body, when set, is given the body piece by piece as it arrives, with the announced
+  // Content-Length (0 when unknown), and HttpReply::body stays empty (a 270 MB salt file is
+  // opened while it downloads). It sees the body of any status.
+  std::function<void(std::string_view piece, size_t content_length)> on_body;
 };
 
 struct HttpReply {
