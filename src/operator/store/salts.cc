@@ -8,8 +8,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "common/huge_pages.h"
 #include "common/json.h"
+#include "common/prefault.h"
+#include "common/spare_buffer.h"
 #include "operator/store/json_fields.h"
 
 namespace uid2::store {
@@ -129,6 +130,11 @@ size_t SaltBucketIndex(ByteSpan h, size_t bucket_count) {
   return bucket_count == kFullSaltBucketCount ? v : v % bucket_count;
 }
 
+SaltSet::~SaltSet() {
+  SpareBuffer<std::string>::Give(std::move(text_));
+  SpareBuffer<Table>::Give(std::move(entries_));
+}
+
 SaltSet::PackedEntry SaltSet::Pack(const SaltEntry& e) const {
   const char* base = text_.data();
   auto key = [&](const SaltKey& k) {
@@ -189,8 +195,11 @@ Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
   for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); p++) {
     lines++;
   }
-  set->entries_.reserve(lines);
-  AdviseHugePages(set->entries_.data(), set->entries_.capacity() * sizeof(PackedEntry));
+  set->entries_ = SpareBuffer<Table>::Take(lines);  // the previous set's table when it is free
+  if (set->entries_.capacity() < lines) {
+    set->entries_.reserve(lines);
+    PrefaultPages(set->entries_.data(), set->entries_.capacity() * sizeof(PackedEntry));
+  }
 
   // One pass over the text, visiting only the separators (',' and '\n'): fields are views
   // into the text. A line the fast path refuses is parsed again by ParseSaltLine for the error.

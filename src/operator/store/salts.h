@@ -68,6 +68,8 @@ class SaltSet {
   // ("line 3: field curKeyId: not an integer (value of 1 characters)"; values are never shown:
   // they may be secret).
   static Result<std::shared_ptr<const SaltSet>> Parse(std::string text);
+  // The text and table become the spare buffers of the next sync (common/spare_buffer.h).
+  ~SaltSet();
 
   size_t size() const { return entries_.size(); }
   // Entry returns bucket i (its views point into this set's text). REQUIRES: i < size().
@@ -95,11 +97,12 @@ class SaltSet {
     PackedKey current_key, previous_key;
   };
   static_assert(sizeof(PackedEntry) == 64);
+  using Table = std::vector<PackedEntry>;
 
   SaltSet() = default;
   PackedEntry Pack(const SaltEntry& e) const;
   std::string text_;
-  std::vector<PackedEntry> entries_;
+  Table entries_;
 };
 
 // One entry of the metadata's "salts" array.

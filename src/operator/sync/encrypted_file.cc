@@ -10,8 +10,9 @@
 #include <utility>
 
 #include "common/encoding.h"
-#include "common/huge_pages.h"
 #include "common/json.h"
+#include "common/prefault.h"
+#include "common/spare_buffer.h"
 #include "crypto/cipher.h"
 
 namespace uid2::sync {
@@ -167,20 +168,26 @@ void EnvelopeReader::Append(std::string_view piece, size_t expected_size) {
 // document is then the same object with more payload characters and more members after it, so
 // the reference's FindMember answers (the first of each name) are these.
 void EnvelopeReader::TakePrefix(std::string_view piece, size_t expected_size) {
-  if (head_.empty() && expected_size > 0) {
-    // Plaintext <= 3/4 of the base64, itself shorter than the envelope: one allocation.
-    out_.reserve(expected_size / 4 * 3);
-    AdviseHugePages(out_.data(), out_.capacity());
+  if (head_.empty() && expected_size / 4 * 3 > out_.capacity()) {
+    // Plaintext <= 3/4 of the base64, itself shorter than the envelope: one allocation, the
+    // previous salt text's when it is free (see SpareBuffer).
+    const size_t need = expected_size / 4 * 3;
+    out_ = SpareBuffer<std::string>::Take(need);
+    if (out_.capacity() < need) {
+      out_.reserve(need);
+      PrefaultPages(out_.data(), out_.capacity());
+    }
   }
   const size_t old_size = head_.size();
   head_.append(piece.substr(0, kMaxPrefix + 1));
   const size_t start = PayloadStart(head_, &scan_);
   auto buffer_all = [&] {
     mode_ = Mode::kBuffer;
+    SpareBuffer<std::string>::Give(std::move(out_));
     out_ = std::string();
     if (expected_size > head_.size()) {
       head_.reserve(expected_size);
-      AdviseHugePages(head_.data(), head_.capacity());
+      PrefaultPages(head_.data(), head_.capacity());
     }
     head_.append(piece.substr(head_.size() - old_size));
   };

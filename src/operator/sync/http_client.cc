@@ -5,7 +5,7 @@
 #include <memory>
 #include <mutex>
 
-#include "common/huge_pages.h"
+#include "common/prefault.h"
 
 namespace uid2::sync {
 namespace {
@@ -54,7 +54,7 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
       if (!*sink->on_body) {
         // One allocation for a large body instead of regrowing it.
         sink->body->reserve(sink->content_length);
-        AdviseHugePages(sink->body->data(), sink->body->capacity());
+        PrefaultPages(sink->body->data(), sink->body->capacity());
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "common/spare_buffer.h"
 #include "test_util.h"
 
 namespace uid2::store {
@@ -172,6 +173,23 @@ TEST(SaltSetTest, OnePassParserMatchesTheLineParser) {
   EXPECT_EQ((*wide)->Entry(0).id, 123456789012345678);
   EXPECT_EQ((*wide)->Entry(0).last_updated_ms, -5);
   EXPECT_EQ((*wide)->Entry(0).refresh_from_ms, 9223372036854775807);
+}
+
+TEST(SaltSetTest, AFreedLargeSetLeavesItsTextForTheNextOne) {
+  // 2^17 lines of 160 characters: a 20 MB text, large enough to be kept (common/spare_buffer.h).
+  const std::string line =
+      "1000,1700000000000," + std::string(120, 's') + ",1800000000000,,,,,,,\n";
+  std::string text;
+  for (int i = 0; i < (1 << 17); i++) text += line;
+  const size_t size = text.size();
+  auto set = SaltSet::Parse(std::move(text));
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  const char* storage =
+      (*set)->Entry(0).salt.data() - std::string_view("1000,1700000000000,").size();
+  set = Error::Invalid("dropped");  // the last reference: the text becomes the spare
+  std::string next = SpareBuffer<std::string>::Take(size);
+  EXPECT_EQ(next.data(), storage);
+  EXPECT_TRUE(next.empty());
 }
 
 TEST(SaltsMetadataTest, SelectsLastEffectiveFile) {
