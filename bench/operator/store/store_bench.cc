@@ -89,7 +89,9 @@ BENCHMARK(BM_SaltBucketFull)->ThreadRange(1, 2)->UseRealTime();
 
 void BM_SaltFileParse1M(benchmark::State& state) {
   std::string text;
-  for (const auto& e : FullSaltSet()->entries()) {
+  const auto& full = *FullSaltSet();
+  for (size_t i = 0; i < full.size(); i++) {
+    const SaltEntry e = full.Entry(i);
     text +=
         std::to_string(e.id) + ",1700000000000," + std::string(e.salt) + ",1800000000000,,,,,,,\n";
   }

@@ -40,10 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool want_ok = ReferenceParse(text, &want);
   if (set.ok() != want_ok) std::abort();
   if (set.ok()) {
-    const auto& got = (*set)->entries();
-    if (got.size() != want.size()) std::abort();
-    for (size_t i = 0; i < got.size(); i++) {
-      const auto &a = got[i], &b = want[i];
+    if ((*set)->size() != want.size()) std::abort();
+    for (size_t i = 0; i < want.size(); i++) {
+      const uid2::store::SaltEntry a = (*set)->Entry(i);
+      const uid2::store::SaltEntry& b = want[i];
       if (a.id != b.id || a.last_updated_ms != b.last_updated_ms ||
           a.refresh_from_ms != b.refresh_from_ms || a.salt != b.salt ||
           a.previous_salt != b.previous_salt || !SameKey(a.current_key, b.current_key) ||
@@ -52,10 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     const uint8_t h[3] = {0xFF, 0xFF, 0xFF};
-    const auto& e = (*set)->Bucket(h);
-    if (&e < (*set)->entries().data() || &e >= (*set)->entries().data() + (*set)->size()) {
-      std::abort();
-    }
+    const uid2::store::SaltEntry last = (*set)->Bucket(h);
+    const uid2::store::SaltEntry& w = want[uid2::store::SaltBucketIndex(h, want.size())];
+    if (last.id != w.id || last.salt != w.salt) std::abort();
   }
   auto meta = uid2::store::ParseSaltsMetadata(text);
   if (meta.ok()) (void)meta->SelectFile(0);

@@ -159,8 +159,8 @@ Result<Mapped> MapFirstLevel(const store::Snapshot& snap, const oi::Sha256Value&
                              oi::IdentityScope scope, oi::IdentityType type, bool identity_v3,
                              bool want_previous, int64_t now_ms) {
   Mapped m;
-  m.bucket = &snap.SaltBucket(first_level);
-  const store::SaltEntry& b = *m.bucket;
+  m.bucket = snap.SaltBucket(first_level);
+  const store::SaltEntry& b = m.bucket;
   UID2_ASSIGN_OR_RETURN(m.current, Derive(first_level, b.salt, b.current_key, snap, scope, type,
                                           identity_v3, &m.version));
   if (want_previous && now_ms - b.last_updated_ms < kPreviousUidWindowMs) {

@@ -150,8 +150,8 @@ operator_identity::IdentityEnvironment EnvOf(const store::Snapshot& snap);
 struct Mapped {
   operator_identity::RawUid current;
   std::optional<operator_identity::RawUid> previous;
-  const store::SaltEntry* bucket = nullptr;
-  int version = 2;  // raw UID version of `current`: 2, 3 or 4
+  store::SaltEntry bucket;  // views into the snapshot's salt text
+  int version = 2;          // raw UID version of `current`: 2, 3 or 4
 };
 // MapFirstLevel derives the raw UID(s) from a first-level hash with the snapshot's salts.
 // Fails (kInvalid) when the bucket has neither salt nor key material.

@@ -166,7 +166,7 @@ Reply Endpoints::IdentityMapV2(const Call& c) {
       mw.Key("advertising_id");
       WriteB64(&mw, m.current.span());
       mw.Key("bucket_id");
-      std::string bucket = BucketIdText(c.snap, m.bucket->id);
+      std::string bucket = BucketIdText(c.snap, m.bucket.id);
       mw.String(bucket.data(), static_cast<rapidjson::SizeType>(bucket.size()));
       mw.EndObject();
       metrics_->RawUidVersion(m.version);
@@ -235,7 +235,7 @@ Reply Endpoints::IdentityMapV3(const Call& c) {
             MapOne(&ctx, kKinds[i], {e.GetString(), e.GetStringLength()}, true, &m);
         V3Item item;
         if (outcome == MapOutcome::kMapped) {
-          item.SetMapped(m, RefreshFromSeconds(m.bucket->refresh_from_ms, c.now_ms), first);
+          item.SetMapped(m, RefreshFromSeconds(m.bucket.refresh_from_ms, c.now_ms), first);
           ++versions[m.version];
         } else {
           item.SetUnmapped(outcome == MapOutcome::kOptOut ? "optout" : "invalid identifier", first);
@@ -269,7 +269,9 @@ Reply Endpoints::IdentityBuckets(const Call& c) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartArray();
-  for (const store::SaltEntry& e : c.snap.salts().set->entries()) {
+  const store::SaltSet& salts = *c.snap.salts().set;
+  for (size_t i = 0; i < salts.size(); i++) {
+    const store::SaltEntry e = salts.Entry(i);
     if (e.last_updated_ms < since_ms) continue;
     w.StartObject();
     w.Key("bucket_id");

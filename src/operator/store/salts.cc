@@ -1,14 +1,16 @@
 #include "operator/store/salts.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#include "common/huge_pages.h"
 #include "common/json.h"
+#include "common/prefault.h"
+#include "common/spare_buffer.h"
 #include "operator/store/json_fields.h"
 
 namespace uid2::store {
@@ -128,7 +130,63 @@ size_t SaltBucketIndex(ByteSpan h, size_t bucket_count) {
   return bucket_count == kFullSaltBucketCount ? v : v % bucket_count;
 }
 
+SaltSet::~SaltSet() {
+  SpareBuffer<std::string>::Give(std::move(text_));
+  SpareBuffer<Table>::Give(std::move(entries_));
+}
+
+SaltSet::PackedEntry SaltSet::Pack(const SaltEntry& e) const {
+  const char* base = text_.data();
+  auto key = [&](const SaltKey& k) {
+    PackedKey p;
+    if (k.present()) {
+      p.id = k.id;
+      p.key = static_cast<uint32_t>(k.key.data() - base);
+      p.salt_size = static_cast<uint32_t>(k.salt.size());
+    }
+    return p;
+  };
+  PackedEntry p;
+  p.id = e.id;
+  p.last_updated_ms = e.last_updated_ms;
+  p.refresh_from_ms = e.refresh_from_ms;
+  p.salt = static_cast<uint32_t>(e.salt.data() - base);
+  p.salt_size = static_cast<uint32_t>(e.salt.size());
+  p.previous_salt = static_cast<uint32_t>(e.previous_salt.data() - base);
+  p.previous_salt_size = static_cast<uint32_t>(e.previous_salt.size());
+  p.current_key = key(e.current_key);
+  p.previous_key = key(e.previous_key);
+  return p;
+}
+
+SaltEntry SaltSet::Entry(size_t i) const {
+  const PackedEntry& p = entries_[i];
+  const char* base = text_.data();
+  auto key = [&](const PackedKey& k) {
+    SaltKey out;
+    if (k.id >= 0) {
+      out.id = k.id;
+      out.key = std::string_view(base + k.key, kSaltKeyLength);
+      out.salt = std::string_view(base + k.key + kSaltKeyLength + 1, k.salt_size);
+    }
+    return out;
+  };
+  SaltEntry e;
+  e.id = p.id;
+  e.last_updated_ms = p.last_updated_ms;
+  e.refresh_from_ms = p.refresh_from_ms;
+  e.salt = std::string_view(base + p.salt, p.salt_size);
+  e.previous_salt = std::string_view(base + p.previous_salt, p.previous_salt_size);
+  e.current_key = key(p.current_key);
+  e.previous_key = key(p.previous_key);
+  return e;
+}
+
 Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
+  if (text.size() > UINT32_MAX) {  // (offsets are 32-bit; a download is at most 2 GiB)
+    return Error::Invalid("salt file of " + std::to_string(text.size()) +
+                          " bytes: larger than 4 GiB");
+  }
   std::shared_ptr<SaltSet> set(new SaltSet());
   set->text_ = std::move(text);
   const char* const begin = set->text_.data();
@@ -137,8 +195,11 @@ Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
   for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); p++) {
     lines++;
   }
-  set->entries_.reserve(lines);
-  AdviseHugePages(set->entries_.data(), set->entries_.capacity() * sizeof(SaltEntry));
+  set->entries_ = SpareBuffer<Table>::Take(lines);  // the previous set's table when it is free
+  if (set->entries_.capacity() < lines) {
+    set->entries_.reserve(lines);
+    PrefaultPages(set->entries_.data(), set->entries_.capacity() * sizeof(PackedEntry));
+  }
 
   // One pass over the text, visiting only the separators (',' and '\n'): fields are views
   // into the text. A line the fast path refuses is parsed again by ParseSaltLine for the error.
@@ -150,19 +211,21 @@ Result<std::shared_ptr<const SaltSet>> SaltSet::Parse(std::string text) {
   Status bad;
   // EndLine: the line [start, stop) is complete; `last` when nothing follows it.
   auto add_line = [&](const char* line_end) {
-    SaltEntry& e = set->entries_.emplace_back();
     if (commas == kSaltLineFields - 1 && field <= line_end) {
       f[kSaltLineFields - 1] = std::string_view(field, line_end - field);
-      if (FastParseFields(f, &e)) return true;
+      SaltEntry e;
+      if (FastParseFields(f, &e)) {
+        set->entries_.push_back(set->Pack(e));
+        return true;
+      }
     }
-    set->entries_.pop_back();
     SaltEntry slow;
     Status st = ParseSaltLine(std::string_view(start, line_end - start), &slow);
     if (!st.ok()) {
       bad = std::move(st).error().Context("line " + std::to_string(line_no));
       return false;
     }
-    set->entries_.push_back(slow);
+    set->entries_.push_back(set->Pack(slow));
     return true;
   };
   auto end_line = [&](const char* stop, bool last) {

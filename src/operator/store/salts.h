@@ -14,7 +14,7 @@
 //   8-10   prevKeyId, prevKey, prevKeySalt   previous key material
 //
 // SaltSet keeps the file text and points into it (no per-line allocation; the production file
-// has 1,048,576 lines).
+// has 1,048,576 lines), 64 bytes per line.
 #pragma once
 
 #include <cstdint>
@@ -64,22 +64,45 @@ size_t SaltBucketIndex(ByteSpan first_level_hash, size_t bucket_count);
 class SaltSet {
  public:
   // Parse takes ownership of the file text. Lines are separated by '\n' ("\r\n" accepted); a
-  // final empty line is ignored. Fails on an empty file or any bad line ("line 3: field
-  // curKeyId: not an integer (value of 1 characters)"; values are never shown: they may be secret).
+  // final empty line is ignored. Fails on an empty file, a file of 4 GiB or more, or any bad line
+  // ("line 3: field curKeyId: not an integer (value of 1 characters)"; values are never shown:
+  // they may be secret).
   static Result<std::shared_ptr<const SaltSet>> Parse(std::string text);
+  // The text and table become the spare buffers of the next sync (common/spare_buffer.h).
+  ~SaltSet();
 
   size_t size() const { return entries_.size(); }
-  const std::vector<SaltEntry>& entries() const { return entries_; }
+  // Entry returns bucket i (its views point into this set's text). REQUIRES: i < size().
+  SaltEntry Entry(size_t i) const;
   // Bucket returns the entry for a first-level hash (no allocation, no lock).
   // REQUIRES: first_level_hash.size() >= 3.
-  const SaltEntry& Bucket(ByteSpan first_level_hash) const {
-    return entries_[SaltBucketIndex(first_level_hash, entries_.size())];
+  SaltEntry Bucket(ByteSpan first_level_hash) const {
+    return Entry(SaltBucketIndex(first_level_hash, entries_.size()));
   }
 
  private:
+  // A bucket as offsets into text_: 64 bytes instead of SaltEntry's 136 (2^20 buckets: 64 MB).
+  // A key's salt follows its 32-character key and a comma (fields 6-7 and 9-10 of the line).
+  struct PackedKey {
+    int32_t id = -1;  // -1: no key material
+    uint32_t key = 0;
+    uint32_t salt_size = 0;
+  };
+  struct PackedEntry {
+    int64_t id = 0;
+    int64_t last_updated_ms = 0;
+    int64_t refresh_from_ms = 0;
+    uint32_t salt = 0, salt_size = 0;
+    uint32_t previous_salt = 0, previous_salt_size = 0;
+    PackedKey current_key, previous_key;
+  };
+  static_assert(sizeof(PackedEntry) == 64);
+  using Table = std::vector<PackedEntry>;
+
   SaltSet() = default;
+  PackedEntry Pack(const SaltEntry& e) const;
   std::string text_;
-  std::vector<SaltEntry> entries_;
+  Table entries_;
 };
 
 // One entry of the metadata's "salts" array.

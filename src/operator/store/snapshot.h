@@ -8,7 +8,7 @@
 //   auto snap = manager.Current();
 //   const ClientKey* client = snap->FindClientByKey(bearer);
 //   if (!client || client->disabled || !client->HasAnyRole(kRoleGenerator)) -> 401
-//   const SaltEntry& bucket = snap->SaltBucket(first_level_hash);
+//   SaltEntry bucket = snap->SaltBucket(first_level_hash);  // views into the snapshot
 //   Result<const KeysetKey*> master = snap->MasterKey(now_s);
 #pragma once
 
@@ -130,7 +130,7 @@ class Snapshot {
   // ---- salts (spec §3.2) ----
   const SaltsData& salts() const { return *parts_.salts; }
   // REQUIRES: first_level_hash.size() >= 3.
-  const SaltEntry& SaltBucket(ByteSpan first_level_hash) const {
+  SaltEntry SaltBucket(ByteSpan first_level_hash) const {
     return parts_.salts->set->Bucket(first_level_hash);
   }
   std::string_view first_level_salt() const { return parts_.salts->metadata.first_level; }

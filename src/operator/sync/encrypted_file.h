@@ -16,11 +16,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "crypto/cipher.h"
 
 namespace uid2::sync {
 
@@ -44,18 +46,61 @@ Result<CloudKeys> ParseCloudEncryptionKeys(std::string_view json);
 // kVerifyFailed when the GCM tag does not match.
 Result<std::string> DecryptEnvelope(const EncryptedEnvelope& envelope, const CloudKeys& keys);
 
-// OpenEncryptedFile is DecryptEnvelope(ParseEncryptedEnvelope(json)) for large files (the
-// 2^20-line salt file is a 270 MB envelope): the payload is located without copying it, the
-// rest of the envelope is checked by RapidJSON, and the base64 is decoded and decrypted in
-// 48 KiB pieces straight into the returned text (no copy of the payload, no second buffer).
-// Same results and error codes as the two calls (it falls back to them for an envelope whose
-// payload string is not a plain run of characters, e.g. one with JSON escapes).
-Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& keys);
+// EnvelopeReader opens an envelope that arrives in pieces (a download: the 2^20-line salt file
+// is a 270 MB envelope): Append every piece in order, then Finish once. The result (the text, or
+// the error code and message) is exactly DecryptEnvelope(ParseEncryptedEnvelope(whole), keys)
+// for every input and every split into pieces.
+//
+// When key_id comes before encrypted_payload and names a known key (the shape cores write), the
+// base64 is decoded and decrypted as it arrives and only the plaintext is kept: the envelope
+// itself is never stored. That plaintext is returned only after the GCM tag checks (wiped
+// otherwise). Any other shape (payload first, a long prefix, a decoy member name ...) is buffered
+// and given to the two calls. Once streaming, the payload characters consumed are plain base64
+// characters only; from the first other one (the closing quote, '=', an escape) the rest is
+// buffered and the end of the document is checked by RapidJSON as the whole would be (error
+// offsets shifted by the characters not kept).
+class EnvelopeReader {
+ public:
+  explicit EnvelopeReader(const CloudKeys& keys);
+  EnvelopeReader(const EnvelopeReader&) = delete;
+  EnvelopeReader& operator=(const EnvelopeReader&) = delete;
 
-// OpenEncryptedFileInPlace is OpenEncryptedFile (same results and error codes) for an envelope
-// the caller gives up: the plaintext is written over the envelope's own buffer (each byte lands
-// on base64 characters already decoded) and that buffer is returned, its unused tail pages
-// released, so a 270 MB download needs no second 200 MB buffer.
-Result<std::string> OpenEncryptedFileInPlace(std::string json, const CloudKeys& keys);
+  // Append takes the next piece. expected_size is the whole envelope's announced size (an HTTP
+  // Content-Length, 0 when unknown), used on the first call to size the plaintext buffer.
+  void Append(std::string_view piece, size_t expected_size = 0);
+  // Finish returns the text or the error. Call once, after the last Append.
+  Result<std::string> Finish();
+
+ private:
+  enum class Mode { kPrefix, kPayload, kTail, kBuffer };
+  void TakePrefix(std::string_view piece, size_t expected_size);
+  void TakePayload(std::string_view chars);
+  size_t DecodeRun(std::string_view run);
+  void Emit(ByteSpan bytes);
+  void Decrypt(ByteSpan ct);
+
+  const CloudKeys& keys_;
+  Mode mode_ = Mode::kPrefix;
+  std::string head_;  // the envelope up to the payload's opening quote (kBuffer: all of it)
+  size_t scan_ = 0;   // kPrefix: where to look for the payload's member name next
+  std::string tail_;  // kTail: the payload from its first character not decoded, and the rest
+  char carry_[4] = {};
+  size_t carry_n_ = 0;  // base64 characters of an incomplete quantum
+  size_t skipped_ = 0;  // payload characters decoded and dropped
+  int64_t key_id_ = 0;
+  const Bytes* key_ = nullptr;
+  size_t decoded_ = 0;  // payload bytes so far
+  uint8_t iv_[12] = {};
+  uint8_t held_[16] = {};  // the last 16 payload bytes seen: the tag, if nothing follows
+  size_t held_n_ = 0;
+  std::optional<crypto::AesGcmDecryptor> decryptor_;
+  Status gcm_status_;  // the first failure of the decryptor, reported after the envelope checks
+  Bytes plain_;
+  std::string out_;  // the plaintext
+  Bytes piece_;
+};
+
+// OpenEncryptedFile is an EnvelopeReader given the whole envelope (in 512 KiB pieces).
+Result<std::string> OpenEncryptedFile(std::string_view json, const CloudKeys& keys);
 
 }  // namespace uid2::sync

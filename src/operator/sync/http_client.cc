@@ -5,7 +5,7 @@
 #include <memory>
 #include <mutex>
 
-#include "common/huge_pages.h"
+#include "common/prefault.h"
 
 namespace uid2::sync {
 namespace {
@@ -28,30 +28,41 @@ void GlobalInitOnce() {
 
 struct Sink {
   std::string* body;
+  const std::function<void(std::string_view, size_t)>* on_body;
   size_t limit;
   CURL* curl;
+  size_t received = 0;
+  size_t content_length = 0;  // announced, 0 when unknown
   bool overflow = false;
-  bool reserved = false;
+  bool started = false;
 };
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   Sink* sink = static_cast<Sink*>(user);
   size_t len = size * n;
-  if (sink->body->size() + len > sink->limit) {
+  if (sink->received + len > sink->limit) {
     sink->overflow = true;
     return 0;  // aborts the transfer
   }
-  if (!sink->reserved) {
-    // One allocation for a large body (a salt file is ~270 MB) instead of regrowing it.
-    sink->reserved = true;
+  sink->received += len;
+  if (!sink->started) {
+    sink->started = true;
     curl_off_t length = -1;
     if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
         length > 0 && static_cast<size_t>(length) <= sink->limit) {
-      sink->body->reserve(static_cast<size_t>(length));
-      AdviseHugePages(sink->body->data(), sink->body->capacity());
+      sink->content_length = static_cast<size_t>(length);
+      if (!*sink->on_body) {
+        // One allocation for a large body instead of regrowing it.
+        sink->body->reserve(sink->content_length);
+        PrefaultPages(sink->body->data(), sink->body->capacity());
+      }
     }
   }
-  sink->body->append(data, len);
+  if (*sink->on_body) {
+    (*sink->on_body)(std::string_view(data, len), sink->content_length);
+  } else {
+    sink->body->append(data, len);
+  }
   return len;
 }
 
@@ -119,7 +130,7 @@ Result<HttpReply> HttpFetch(const HttpRequest& request) {
   }
   HttpReply reply;
   CURL* c = curl.get();
-  Sink sink{&reply.body, request.max_body_bytes, c};
+  Sink sink{&reply.body, &request.on_body, request.max_body_bytes, c};
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   if (request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);

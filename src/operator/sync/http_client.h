@@ -17,7 +17,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -39,6 +41,10 @@ struct HttpRequest {
   // enclave client's trust roots (libcurl itself reads neither SSL_CERT_FILE nor CURL_CA_BUNDLE;
   // only the curl tool does). It changes the anchors only: verification stays on.
   std::string test_ca_pem;
+  // on_body, when set, is given the body piece by piece as it arrives, with the announced
+  // Content-Length (0 when unknown), and HttpReply::body stays empty (a 270 MB salt file is
+  // opened while it downloads). It sees the body of any status.
+  std::function<void(std::string_view piece, size_t content_length)> on_body;
 };
 
 struct HttpReply {

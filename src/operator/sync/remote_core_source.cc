@@ -9,10 +9,12 @@ namespace uid2::sync {
 RemoteCoreSource::RemoteCoreSource(Options options)
     : options_(std::move(options)), stats_(options_.stats ? options_.stats : &own_stats_) {}
 
-Result<std::string> RemoteCoreSource::Get(std::string_view url, bool with_credentials) {
+Result<std::string> RemoteCoreSource::Get(std::string_view url, bool with_credentials,
+                                          std::function<void(std::string_view, size_t)> on_body) {
   HttpRequest req;
   req.url = std::string(url);
   req.timeout = options_.timeout;
+  req.on_body = std::move(on_body);
   if (with_credentials) {
     auto creds = options_.credentials ? options_.credentials() : nullptr;
     if (!creds) return Error::Io("GET " + RedactUrl(url) + ": not attested yet");
@@ -51,8 +53,7 @@ Result<std::string> RemoteCoreSource::FetchMetadata(std::string_view metadata_pa
 
 Result<std::string> RemoteCoreSource::FetchLocation(std::string_view location) {
   stats_->content_downloads++;
-  UID2_ASSIGN_OR_RETURN(std::string body, Get(location, false));
-  if (!options_.encrypted_files) return body;
+  if (!options_.encrypted_files) return Get(location, false);
   const std::string where = RedactUrl(location);
   std::shared_ptr<const CloudKeys> keys;
   {
@@ -60,14 +61,18 @@ Result<std::string> RemoteCoreSource::FetchLocation(std::string_view location) {
     keys = keys_;
   }
   if (!keys) {
+    UID2_ASSIGN_OR_RETURN(std::string body, Get(location, false));
     stats_->decrypt_failures++;
     auto envelope = ParseEncryptedEnvelope(body);
     if (!envelope.ok()) return std::move(envelope).error().Context(where);
     return Error::NotFound(where + ": no cloud encryption keys loaded");
   }
-  // Decoded and decrypted piecewise over the download's own buffer (the salt file's envelope is
-  // ~270 MB): no second buffer for the text.
-  auto plain = OpenEncryptedFileInPlace(std::move(body), *keys);
+  // Decoded and decrypted while it downloads (the salt file's envelope is ~270 MB): the
+  // envelope is never stored, only its text.
+  EnvelopeReader reader(*keys);
+  UID2_RETURN_IF_ERROR(Get(
+      location, false, [&](std::string_view piece, size_t size) { reader.Append(piece, size); }));
+  auto plain = reader.Finish();
   if (!plain.ok()) {
     stats_->decrypt_failures++;
     if (plain.error().code() == ErrorCode::kNotFound) stats_->unknown_key_ids++;

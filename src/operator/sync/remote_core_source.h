@@ -60,7 +60,10 @@ class RemoteCoreSource : public store::CoreSource {
   std::string Describe() const override { return "remote:" + options_.name; }
 
  private:
-  Result<std::string> Get(std::string_view url, bool with_credentials);
+  // Get returns the body of a 200 reply; with on_body the body goes there instead (see
+  // HttpRequest::on_body) and "" is returned.
+  Result<std::string> Get(std::string_view url, bool with_credentials,
+                          std::function<void(std::string_view, size_t)> on_body = {});
 
   Options options_;
   RemoteCoreStats own_stats_;

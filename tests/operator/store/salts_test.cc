@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "common/spare_buffer.h"
 #include "test_util.h"
 
 namespace uid2::store {
@@ -96,10 +97,10 @@ TEST(SaltSetTest, ParsesBundledFile) {
   auto set = SaltSet::Parse(text);
   ASSERT_TRUE(set.ok()) << set.error().message();
   ASSERT_EQ((*set)->size(), 5u);
-  for (size_t i = 0; i < 5; i++) EXPECT_EQ((*set)->entries()[i].id, int64_t(1000000 + i));
-  EXPECT_EQ((*set)->entries()[0].salt, "vgv1BwiNRCW7F3VcNXHlZh+7oHJ4G4gCshbGcVOLnss=");
-  EXPECT_EQ((*set)->entries()[4].previous_salt, "vgv1BwiNRCW7F3VcNXHlZh+7oHJ4G4gCshbGcVOLnsw=");
-  EXPECT_EQ((*set)->entries()[4].current_key.id, 2000004);
+  for (size_t i = 0; i < 5; i++) EXPECT_EQ((*set)->Entry(i).id, int64_t(1000000 + i));
+  EXPECT_EQ((*set)->Entry(0).salt, "vgv1BwiNRCW7F3VcNXHlZh+7oHJ4G4gCshbGcVOLnss=");
+  EXPECT_EQ((*set)->Entry(4).previous_salt, "vgv1BwiNRCW7F3VcNXHlZh+7oHJ4G4gCshbGcVOLnsw=");
+  EXPECT_EQ((*set)->Entry(4).current_key.id, 2000004);
 }
 
 TEST(SaltSetTest, BadLineNamesTheLine) {
@@ -131,7 +132,7 @@ TEST(SaltSetTest, OnePassParserMatchesTheLineParser) {
   ASSERT_TRUE(set.ok()) << set.error().message();
   ASSERT_EQ((*set)->size(), 41u);
   for (int i = 0; i < 40; i++) {
-    const SaltEntry& e = (*set)->entries()[i];
+    const SaltEntry e = (*set)->Entry(i);
     EXPECT_EQ(e.id, 1000 + i);
     EXPECT_EQ(e.refresh_from_ms, 1814140800000 + i);
     EXPECT_EQ(e.current_key.present(), i % 3 == 0);
@@ -144,7 +145,7 @@ TEST(SaltSetTest, OnePassParserMatchesTheLineParser) {
       EXPECT_EQ(e.salt, salt);
     }
   }
-  EXPECT_EQ((*set)->entries()[40].salt, "s");
+  EXPECT_EQ((*set)->Entry(40).salt, "s");
 
   const std::string good = "1,2,s,3,,,,,,,\n";
   struct Case {
@@ -169,9 +170,26 @@ TEST(SaltSetTest, OnePassParserMatchesTheLineParser) {
   // Large ids and negative timestamps parse as before (from_chars beyond the digit fast path).
   auto wide = SaltSet::Parse("123456789012345678,-5,s,9223372036854775807,,,,,,,");
   ASSERT_TRUE(wide.ok()) << wide.error().message();
-  EXPECT_EQ((*wide)->entries()[0].id, 123456789012345678);
-  EXPECT_EQ((*wide)->entries()[0].last_updated_ms, -5);
-  EXPECT_EQ((*wide)->entries()[0].refresh_from_ms, 9223372036854775807);
+  EXPECT_EQ((*wide)->Entry(0).id, 123456789012345678);
+  EXPECT_EQ((*wide)->Entry(0).last_updated_ms, -5);
+  EXPECT_EQ((*wide)->Entry(0).refresh_from_ms, 9223372036854775807);
+}
+
+TEST(SaltSetTest, AFreedLargeSetLeavesItsTextForTheNextOne) {
+  // 2^17 lines of 160 characters: a 20 MB text, large enough to be kept (common/spare_buffer.h).
+  const std::string line =
+      "1000,1700000000000," + std::string(120, 's') + ",1800000000000,,,,,,,\n";
+  std::string text;
+  for (int i = 0; i < (1 << 17); i++) text += line;
+  const size_t size = text.size();
+  auto set = SaltSet::Parse(std::move(text));
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  const char* storage =
+      (*set)->Entry(0).salt.data() - std::string_view("1000,1700000000000,").size();
+  set = Error::Invalid("dropped");  // the last reference: the text becomes the spare
+  std::string next = SpareBuffer<std::string>::Take(size);
+  EXPECT_EQ(next.data(), storage);
+  EXPECT_TRUE(next.empty());
 }
 
 TEST(SaltsMetadataTest, SelectsLastEffectiveFile) {

@@ -1,7 +1,10 @@
-// OpenEncryptedFile (the piecewise path for large core files) against the reference pair
-// ParseEncryptedEnvelope + DecryptEnvelope: the same plaintext for every valid envelope, the
-// same error code for every bad one, including shapes its fast path must not take.
+// EnvelopeReader / OpenEncryptedFile (the streaming path for large core files) against the
+// reference pair ParseEncryptedEnvelope + DecryptEnvelope: the same plaintext for every valid
+// envelope, the same error code and message for every bad one, for every split into pieces,
+// including shapes its streaming path must not take.
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "common/encoding.h"
 #include "crypto/cipher.h"
@@ -21,25 +24,47 @@ Result<std::string> Reference(std::string_view json, const CloudKeys& keys) {
   return DecryptEnvelope(env, keys);
 }
 
-// ExpectSame: both paths agree (value or error code).
+void ExpectSameResult(const Result<std::string>& got, const Result<std::string>& want,
+                      const std::string& what) {
+  ASSERT_EQ(got.ok(), want.ok()) << what << (want.ok() ? "" : " want: " + want.error().message())
+                                 << (got.ok() ? "" : " got: " + got.error().message());
+  if (want.ok()) {
+    EXPECT_EQ(*got, *want) << what;
+  } else {
+    EXPECT_EQ(got.error().code(), want.error().code()) << what;
+    EXPECT_EQ(got.error().message(), want.error().message()) << what;
+  }
+}
+
+// Split feeds `json` to an EnvelopeReader in pieces cut at `cuts` (ascending offsets).
+Result<std::string> Split(std::string_view json, const CloudKeys& keys,
+                          const std::vector<size_t>& cuts, size_t expected = 0) {
+  EnvelopeReader reader(keys);
+  size_t at = 0;
+  for (size_t cut : cuts) {
+    reader.Append(json.substr(at, cut - at), expected);
+    at = cut;
+  }
+  reader.Append(json.substr(at), expected);
+  return reader.Finish();
+}
+
+// ExpectSame: the reader agrees with the reference (value, or error code and message), given the
+// envelope whole, byte by byte, and in pieces of a few sizes.
 void ExpectSame(const std::string& json, const CloudKeys& keys) {
   auto want = Reference(json, keys);
-  auto got = OpenEncryptedFile(json, keys);
-  ASSERT_EQ(got.ok(), want.ok()) << json.substr(0, 120)
-                                 << (want.ok() ? "" : " want: " + want.error().message());
-  if (want.ok()) {
-    EXPECT_EQ(*got, *want);
-  } else {
-    EXPECT_EQ(got.error().code(), want.error().code())
-        << got.error().message() << " / " << want.error().message();
+  const std::string what = json.substr(0, 120);
+  ExpectSameResult(OpenEncryptedFile(json, keys), want, what + " (whole)");
+  if (json.size() <= 20'000) {
+    std::vector<size_t> cuts;
+    for (size_t i = 1; i < json.size(); i++) cuts.push_back(i);
+    ExpectSameResult(Split(json, keys, cuts), want, what + " (bytewise)");
   }
-  // The in-place variant gives the same answer.
-  auto in_place = OpenEncryptedFileInPlace(json, keys);
-  ASSERT_EQ(in_place.ok(), want.ok()) << json.substr(0, 120);
-  if (want.ok()) {
-    EXPECT_EQ(*in_place, *want);
-  } else {
-    EXPECT_EQ(in_place.error().code(), want.error().code()) << in_place.error().message();
+  for (size_t step : {size_t{3}, size_t{61}, size_t{4099}, size_t{65'537}}) {
+    std::vector<size_t> cuts;
+    for (size_t i = step; i < json.size(); i += step) cuts.push_back(i);
+    ExpectSameResult(Split(json, keys, cuts, json.size()), want,
+                     what + " (pieces of " + std::to_string(step) + ")");
   }
 }
 
@@ -63,24 +88,100 @@ TEST(OpenEncryptedFile, MatchesTheReferenceAcrossPieceBoundaries) {
   }
 }
 
-TEST(OpenEncryptedFileInPlace, LargeFileReturnsItsOwnBufferWithTheText) {
-  // 3 MB of content: several hundred pieces, and a tail over 1 MiB that is released.
+TEST(EnvelopeReader, LargeFileInPieces) {
+  // 3 MB of content in download-sized pieces (curl hands over up to 512 KiB at a time).
   CloudKeys keys = OneKey(7, 0x11);
   const std::string content = Content(3'000'017);
   std::string json = Envelope(7, Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(content))));
-  const char* buffer = json.data();
-  auto got = OpenEncryptedFileInPlace(std::move(json), keys);
+  std::vector<size_t> cuts;
+  for (size_t i = 16'384; i < json.size(); i += 16'384 + i % 7) cuts.push_back(i);
+  auto got = Split(json, keys, cuts, json.size());
   ASSERT_TRUE(got.ok()) << got.error().message();
-  EXPECT_EQ(got->data(), buffer);  // no second buffer
   EXPECT_EQ(*got, content);
-  got->append(std::string(1'500'000, 'z'));  // released pages are usable again
-  EXPECT_EQ(got->substr(content.size(), 3), "zzz");
-  // A wrong tag: the same error as the reference.
-  std::string bad = Envelope(7, Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(content))));
+  ExpectSame(json, keys);
+  // A wrong tag: the same error as the reference, and no text.
+  std::string bad = json;
   bad[bad.size() - 4] = bad[bad.size() - 4] == 'A' ? 'B' : 'A';
-  auto refused = OpenEncryptedFileInPlace(bad, keys);
+  auto refused = Split(bad, keys, cuts, bad.size());
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code(), Reference(bad, keys).error().code());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kVerifyFailed);
+  ExpectSame(bad, keys);
+}
+
+TEST(EnvelopeReader, EverySplitOfASmallEnvelope) {
+  CloudKeys keys = OneKey(7, 0x11);
+  const std::string json =
+      Envelope(7, Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(std::string("[1,2,3,4]")))));
+  auto want = Reference(json, keys);
+  ASSERT_TRUE(want.ok());
+  for (size_t i = 0; i <= json.size(); i++) {
+    for (size_t j = i; j <= json.size(); j++) {
+      ExpectSameResult(Split(json, keys, {i, j}), want,
+                       "cuts " + std::to_string(i) + "," + std::to_string(j));
+    }
+  }
+}
+
+TEST(EnvelopeReader, EveryTruncationAndEveryTamperedCharacter) {
+  CloudKeys keys = OneKey(7, 0x11);
+  const std::string json =
+      Envelope(7, Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(Content(40)))));
+  for (size_t n = 0; n < json.size(); n++) ExpectSame(json.substr(0, n), keys);
+  for (size_t i = 0; i < json.size(); i++) {
+    for (char c : {'A', 'z', '=', '"', '\\', ' ', '\n', '\0', '}'}) {
+      std::string bad = json;
+      if (bad[i] == c) continue;
+      bad[i] = c;
+      ExpectSame(bad, keys);
+    }
+  }
+}
+
+TEST(EnvelopeReader, KeyIdAfterThePayloadWhitespaceAndUnknownKeys) {
+  CloudKeys keys = OneKey(7, 0x11);
+  std::string b64 = Base64Encode(*crypto::AesGcmSeal(keys[7], AsBytes(Content(5'000))));
+  const std::vector<std::string> shapes = {
+      "{\"encrypted_payload\":\"" + b64 + "\",\"key_id\":7}",
+      " \r\n{ \"key_id\" :\t7 ,\n\"encrypted_payload\"\n:\r \"" + b64 + "\" \n} \n",
+      "{\"key_id\":7,\"key_id\":8,\"encrypted_payload\":\"" + b64 + "\"}",
+      "{\"key_id\":8,\"key_id\":7,\"encrypted_payload\":\"" + b64 + "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64 + "\",\"encrypted_payload\":\"AAAA\"}",
+      "{\"key_id\":7,\"encrypted\\u005fpayload\":\"AAAA\",\"encrypted_payload\":\"" + b64 + "\"}",
+      "{\"key_id\":7.0,\"encrypted_payload\":\"" + b64 + "\"}",
+      "{\"key_id\":7,\"note\":\"encrypted_payload\",\"encrypted_payload\":\"" + b64 + "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64 + "\",\"x\":[1,{\"y\":null}]}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64 + "\"}{}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64 + std::string("\"}\0", 3),
+      "[{\"key_id\":7,\"encrypted_payload\":\"" + b64 + "\"}]",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64 + "\"",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64,
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64 + "AAAA\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64.substr(0, 2000) + "\\/" + b64.substr(2001) +
+          "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64.substr(0, 2000) + "\\u0041" +
+          b64.substr(2001) + "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64.substr(0, 2000) + "\\x" + b64.substr(2001) +
+          "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64.substr(0, 2000) + "\\uD800" +
+          b64.substr(2001) + "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64.substr(0, 2000) + "\t" + b64.substr(2001) +
+          "\"}",
+      "{\"key_id\":7,\"encrypted_payload\":\"" + b64.substr(0, 2000) + "==" + b64.substr(2002) +
+          "\"}",
+      Envelope(8, b64),
+      Envelope(7, b64.substr(0, 32)),
+      Envelope(7, ""),
+      Envelope(-1, b64),
+      "{\"key_id\":99999999999999999999,\"encrypted_payload\":\"" + b64 + "\"}",
+  };
+  for (const std::string& json : shapes) ExpectSame(json, keys);
+  EXPECT_TRUE(OpenEncryptedFile(shapes[0], keys).ok());
+  EXPECT_TRUE(OpenEncryptedFile(shapes[1], keys).ok());
+  EXPECT_EQ(OpenEncryptedFile(shapes[3], keys).error().code(), ErrorCode::kNotFound);
+  // A key of the wrong size: AES-GCM's error, as the reference.
+  CloudKeys short_key{{7, Bytes(16, 0x11)}};
+  ExpectSame(Envelope(7, b64), short_key);
+  ExpectSame(Envelope(7, "%%%%"), short_key);
 }
 
 TEST(OpenEncryptedFile, OtherShapesOfAValidEnvelope) {
