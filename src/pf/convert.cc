@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -68,15 +69,17 @@ Status PwriteAll(int fd, const uint8_t* data, size_t len, uint64_t physical) {
 // ProtectedFile's Write + Close produce (the same nodes at the same places, zero-filled node
 // tails, fresh random keys), without its node cache, on two threads. The input is cut into units
 // of kUnitGroups groups of 96 data nodes (one MHT node's worth); each thread in turn reads the
-// next unit (the reads are serialized, in order, so the input is read to its end exactly as one
-// reader would), then seals its nodes in place, each under a fresh key, and writes the unit with
-// one pwrite; the units' MHT nodes are left as zeros there. Reading, sealing and the kernel's copy
-// into the page cache thus overlap on two cores. The MHT nodes are sealed at the end from the
-// deepest up (their keys go into their parents) and written over the zeros, then the metadata
-// node is written last, as a flush does.
+// next unit into a free buffer (the reads are serialized, in order, so the input is read to its
+// end exactly as one reader would), seals its nodes in place, each under a fresh key, and queues
+// the unit for one pwrite (its MHT nodes left as zeros there). Whichever thread queues a unit
+// while nobody writes becomes the writer until the queue is empty, so one thread copies into the
+// page cache while the other reads and seals (two writers would only spin on the file's lock).
+// The MHT nodes are sealed at the end from the deepest up (their keys go into their parents) and
+// written over the zeros, then the metadata node is written last, as a flush does.
 constexpr size_t kUnitGroups = 4;
 constexpr size_t kGroupNodes = 1 + ATTACHED_DATA_NODES_COUNT;  // an MHT node, then its data
 constexpr size_t kUnitBytes = kUnitGroups * kGroupBytes;       // of plaintext
+constexpr size_t kBuffers = 4;                                 // units being read, sealed, written
 
 class DirectEncryptor {
  public:
@@ -88,6 +91,7 @@ class DirectEncryptor {
     OPENSSL_cleanse(kdk_.data(), kdk_.size());
     OPENSSL_cleanse(md_.file_data.data(), md_.file_data.size());
     for (NodeBuf& m : mht_) OPENSSL_cleanse(m.data(), m.size());
+    for (auto& b : buffers_) OPENSSL_cleanse(b.data(), b.size());
   }
 
   Result<uint64_t> Run(uint64_t expected_size, const OnProgress& on_progress) {
@@ -97,6 +101,10 @@ class DirectEncryptor {
     if (on_progress && head > 0) on_progress(head);
     if (head == MD_USER_DATA_SIZE) {  // data nodes follow only a full metadata node
       mht_.reserve(expected_size / kGroupBytes + 1);
+      for (auto& b : buffers_) {
+        b.resize(kUnitGroups * kGroupNodes * PF_NODE_SIZE);
+        free_.push_back(b.data());
+      }
       std::thread helper([this] { Work(); });
       Work();
       helper.join();
@@ -109,47 +117,91 @@ class DirectEncryptor {
   }
 
  private:
+  struct Write {
+    uint64_t unit;
+    uint8_t* buffer;
+    size_t len;  // from the unit's first data node
+  };
+
   // Work takes units until the input ends or a unit fails.
   void Work() {
-    std::vector<uint8_t> buffer(kUnitGroups * kGroupNodes * PF_NODE_SIZE);
     std::array<NodeBuf, kUnitGroups> mht{};
     auto gcm = crypto::Aes128Gcm::Create();
     Status st = gcm.ok() ? Ok() : Status(gcm.error());
     while (true) {
+      uint8_t* buffer = nullptr;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !free_.empty(); });
+        buffer = free_.back();
+        free_.pop_back();
+      }
       uint64_t unit = 0;
       size_t len = 0;
+      bool last = false;
       {
         std::lock_guard lock(read_mu_);
-        if (read_end_) break;
-        unit = next_unit_++;
-        if (st.ok()) {  // else: no cipher context; the unit fails
-          auto n = ReadUnit(buffer.data());
-          if (!n.ok()) st = n.error();
-          len = n.ok() ? *n : 0;
+        last = read_end_;
+        if (!last) {
+          unit = next_unit_++;
+          if (st.ok()) {  // else: no cipher context; the unit fails
+            auto n = ReadUnit(buffer);
+            if (!n.ok()) st = n.error();
+            len = n.ok() ? *n : 0;
+          }
+          if (len < kUnitBytes) read_end_ = true;
         }
-        if (len < kUnitBytes) read_end_ = true;
       }
-      if (st.ok() && len > 0) st = SealUnit(*gcm, unit, len, buffer.data(), mht);
-      std::lock_guard lock(mu_);
-      if (!st.ok()) {
-        if (unit < failed_unit_) {  // the first unit's failure, whichever thread sees it first
-          failed_unit_ = unit;
-          status_ = st;
-        }
-        std::lock_guard read_lock(read_mu_);
-        read_end_ = true;
+      size_t write_len = 0;
+      if (!last && st.ok() && len > 0) st = SealUnit(*gcm, len, buffer, mht, &write_len);
+      std::unique_lock lock(mu_);
+      if (last || !st.ok() || len == 0) {
+        free_.push_back(buffer);
+        cv_.notify_all();
+        if (!st.ok()) Fail(unit, std::move(st));
         break;
       }
-      if (len == 0) break;
       const uint64_t groups = (len + kGroupBytes - 1) / kGroupBytes;
       const uint64_t first = unit * kUnitGroups;
       if (mht_.size() < first + groups) mht_.resize(first + groups);
       for (uint64_t k = 0; k < groups; k++) mht_[first + k] = mht[k];
       md_.file_size += len;
       if (*on_progress_) (*on_progress_)(len);
+      writes_.push_back({unit, buffer, write_len});
+      if (!writing_) DrainWrites(lock);
     }
-    OPENSSL_cleanse(buffer.data(), buffer.size());
     for (NodeBuf& m : mht) OPENSSL_cleanse(m.data(), m.size());
+  }
+
+  // DrainWrites writes the queued units until none is left (`lock` holds mu_; released while
+  // writing). After a failure the queued units are dropped.
+  void DrainWrites(std::unique_lock<std::mutex>& lock) {
+    writing_ = true;
+    while (!writes_.empty()) {
+      Write w = writes_.front();
+      writes_.pop_front();
+      if (status_.ok()) {
+        lock.unlock();
+        const uint64_t physical = PhysicalMhtNode(w.unit * kUnitGroups) + 1;
+        Status st = PwriteAll(out_fd_, w.buffer + PF_NODE_SIZE, w.len, physical);
+        lock.lock();
+        if (!st.ok()) Fail(w.unit, std::move(st));
+      }
+      free_.push_back(w.buffer);
+      cv_.notify_all();
+    }
+    writing_ = false;
+  }
+
+  // Fail records unit `unit`'s failure (mu_ held): the first unit's is returned, whichever thread
+  // sees its own first; no unit is read after it.
+  void Fail(uint64_t unit, Status st) {
+    if (unit < failed_unit_) {
+      failed_unit_ = unit;
+      status_ = std::move(st);
+    }
+    std::lock_guard read_lock(read_mu_);
+    read_end_ = true;
   }
 
   // ReadUnit reads the next unit's plaintext, each group into its place in `buffer` (laid out as
@@ -165,37 +217,36 @@ class DirectEncryptor {
     return total;
   }
 
-  // SealUnit seals the `len` plaintext bytes of unit `unit` in place, the data nodes' keys and
-  // MACs going into `mht` (one MHT node per group), and writes the unit from its first data node.
-  Status SealUnit(crypto::Aes128Gcm& gcm, uint64_t unit, size_t len, uint8_t* buffer,
-                  std::array<NodeBuf, kUnitGroups>& mht) {
+  // SealUnit seals the `len` plaintext bytes in `buffer` in place, the data nodes' keys and MACs
+  // going into `mht` (one MHT node per group); `write_len`: the bytes to write from the first data
+  // node (the later groups' MHT nodes zeros).
+  Status SealUnit(crypto::Aes128Gcm& gcm, size_t len, uint8_t* buffer,
+                  std::array<NodeBuf, kUnitGroups>& mht, size_t* write_len) {
     const size_t nodes = (len + PF_NODE_SIZE - 1) / PF_NODE_SIZE;
     const size_t groups = (nodes + ATTACHED_DATA_NODES_COUNT - 1) / ATTACHED_DATA_NODES_COUNT;
     std::array<uint8_t, ATTACHED_DATA_NODES_COUNT * PF_KEY_SIZE> keys;
-    for (size_t k = 0; k < groups; k++) {
+    Status st = Ok();
+    for (size_t k = 0; k < groups && st.ok(); k++) {
       std::memset(buffer + k * kGroupNodes * PF_NODE_SIZE, 0, PF_NODE_SIZE);  // MHT node k
       mht[k].fill(0);
       const size_t in_group =
           std::min<size_t>(nodes - k * ATTACHED_DATA_NODES_COUNT, ATTACHED_DATA_NODES_COUNT);
       crypto::RandomFill(std::span<uint8_t>(keys.data(), in_group * PF_KEY_SIZE));
-      for (size_t i = 0; i < in_group; i++) {
+      for (size_t i = 0; i < in_group && st.ok(); i++) {
         uint8_t* node = buffer + (k * kGroupNodes + 1 + i) * PF_NODE_SIZE;
         const size_t used = len - (k * ATTACHED_DATA_NODES_COUNT + i) * PF_NODE_SIZE;
         if (used < PF_NODE_SIZE) std::memset(node + used, 0, PF_NODE_SIZE - used);  // the tail
         CryptoData entry;
         std::memcpy(entry.key.data(), keys.data() + i * PF_KEY_SIZE, PF_KEY_SIZE);
-        UID2_RETURN_IF_ERROR(gcm.Seal(entry.key, kZeroIv, ByteSpan(node, PF_NODE_SIZE),
-                                      std::span<uint8_t>(node, PF_NODE_SIZE), &entry.mac));
+        st = gcm.Seal(entry.key, kZeroIv, ByteSpan(node, PF_NODE_SIZE),
+                      std::span<uint8_t>(node, PF_NODE_SIZE), &entry.mac);
         PutCryptoData(mht[k], i, entry);
       }
     }
     OPENSSL_cleanse(keys.data(), keys.size());
-    const uint64_t first_group = unit * kUnitGroups;
-    const size_t end =
-        ((groups - 1) * kGroupNodes + 1 + (nodes - (groups - 1) * ATTACHED_DATA_NODES_COUNT)) *
-        PF_NODE_SIZE;
-    return PwriteAll(out_fd_, buffer + PF_NODE_SIZE, end - PF_NODE_SIZE,
-                     PhysicalMhtNode(first_group) + 1);
+    *write_len = ((groups - 1) * kGroupNodes + (nodes - (groups - 1) * ATTACHED_DATA_NODES_COUNT)) *
+                 PF_NODE_SIZE;
+    return st;
   }
 
   // SealMhtNodes seals MHT node m into its parent's slot, from the last to the root.
@@ -239,11 +290,17 @@ class DirectEncryptor {
   MetadataDecrypted md_;
   std::vector<NodeBuf> mht_;  // plaintext of MHT node m (0: the root)
 
+  std::array<std::vector<uint8_t>, kBuffers> buffers_;
+
   std::mutex read_mu_;  // the input's position; taken after mu_ when both are
   uint64_t next_unit_ = 0;
   bool read_end_ = false;
 
-  std::mutex mu_;  // the rest
+  std::mutex mu_;               // the rest
+  std::condition_variable cv_;  // a buffer was freed
+  std::vector<uint8_t*> free_;
+  std::deque<Write> writes_;
+  bool writing_ = false;
   uint64_t failed_unit_ = UINT64_MAX;
   Status status_ = Ok();
 };
