@@ -174,13 +174,14 @@ class DirectEncryptor {
   }
 
   // DrainWrites writes the queued units until none is left (`lock` holds mu_; released while
-  // writing). After a failure the queued units are dropped.
+  // writing). Units after a failed one are dropped; those before it are still written, so that
+  // the first unit's failure is the one returned.
   void DrainWrites(std::unique_lock<std::mutex>& lock) {
     writing_ = true;
     while (!writes_.empty()) {
       Write w = writes_.front();
       writes_.pop_front();
-      if (status_.ok()) {
+      if (w.unit < failed_unit_) {
         lock.unlock();
         const uint64_t physical = PhysicalMhtNode(w.unit * kUnitGroups) + 1;
         Status st = PwriteAll(out_fd_, w.buffer + PF_NODE_SIZE, w.len, physical);
