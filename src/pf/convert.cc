@@ -158,7 +158,7 @@ class DirectEncryptor {
       if (last || !st.ok() || len == 0) {
         free_.push_back(buffer);
         cv_.notify_all();
-        if (!st.ok()) Fail(unit, std::move(st));
+        if (!last && !st.ok()) Fail(unit, std::move(st));  // a unit of its own failed
         break;
       }
       const uint64_t groups = (len + kGroupBytes - 1) / kGroupBytes;
