@@ -17,7 +17,8 @@ using OnProgress = std::function<void(uint64_t)>;
 // EncryptFd reads `in_fd` to its end and writes it as a new protected file into `out_fd` (which
 // must be empty and read-write), bound to `bound_path`. Returns the plaintext size. Errors name
 // the bound path. A regular input of up to 4 GiB is written in one pass on two threads (memory:
-// 1/96 of its size); pipes and larger inputs go through ProtectedFile.
+// 1/96 of its size), and `on_progress` may then be called on either (never on both at once);
+// pipes and larger inputs go through ProtectedFile.
 Result<uint64_t> EncryptFd(int in_fd, int out_fd, const std::string& bound_path, const Key& key,
                            const OnProgress& on_progress = {});
 

@@ -114,6 +114,10 @@ const uint64_t kSizes[] = {0,
                            3072 + 4097,
                            3072 + 96 * 4096,
                            3072 + 96 * 4096 + 1,
+                           3072 + 4 * 96 * 4096 - 1,  // the two threads take units of 4 groups
+                           3072 + 4 * 96 * 4096,
+                           3072 + 4 * 96 * 4096 + 1,
+                           3072 + 9 * 96 * 4096 + 4095,
                            3072 + 33 * 96 * 4096 + 4097,
                            3072 + 34 * 96 * 4096};
 
@@ -163,10 +167,13 @@ TEST(EncryptFd, PipeGoesThroughProtectedFile) {
   EXPECT_TRUE(DecryptFile(dir.File("piped.pf"), "dir/p") == plain);
 }
 
-// The data nodes are written on another thread: its failures must come back.
+// The data nodes are written on two threads: their failures must come back, the first unit's
+// whichever thread fails first (9 groups: units of 4 groups for both threads).
 TEST(EncryptFd, ReportsWriteErrors) {
   TempDir dir;
-  for (uint64_t size : {uint64_t{10}, uint64_t{3072 + 3 * 96 * 4096}}) {
+  std::vector<uint64_t> sizes = {10, 3072 + 3 * 96 * 4096};
+  sizes.insert(sizes.end(), 20, 3072 + 9 * 96 * 4096);  // a race: try it a few times
+  for (uint64_t size : sizes) {
     WriteAll(dir.File("plain"), Pattern(size, 1));
     WriteAll(dir.File("ro.pf"), Bytes{});
     Fd input(dir.File("plain"), O_RDONLY);
@@ -205,6 +212,35 @@ TEST(DecryptFd, TwoThreadsInOrderAndStopAtAFailingNode) {
     EXPECT_EQ(out.size(), chunk << 20) << chunk;  // the chunks before it, and nothing after
     EXPECT_TRUE(std::equal(out.begin(), out.end(), plain.begin())) << chunk;
   }
+}
+
+// The input is read as one reader would, from its position to its end, whichever thread reads.
+TEST(EncryptFd, ReadsFromTheInputsPositionToItsEnd) {
+  TempDir dir;
+  const uint64_t size = 3072 + 9 * 96 * 4096 + 77;
+  const Bytes plain = Pattern(size + 1000, 4);
+  WriteAll(dir.File("plain"), plain);
+  Fd input(dir.File("plain"), O_RDONLY);
+  ASSERT_EQ(::lseek(input.get(), 1000, SEEK_SET), 1000);
+  Fd output(dir.File("f.pf"), O_RDWR | O_CREAT | O_TRUNC);
+  auto n = EncryptFd(input.get(), output.get(), "dir/f", TestKey());
+  ASSERT_TRUE(n.ok()) << n.error().message();
+  EXPECT_EQ(*n, size);
+  EXPECT_EQ(::lseek(input.get(), 0, SEEK_CUR), static_cast<off_t>(size + 1000));
+  EXPECT_TRUE(DecryptFile(dir.File("f.pf"), "dir/f") == Bytes(plain.begin() + 1000, plain.end()));
+}
+
+// A read that fails stops the conversion with the error (a write-only input: EBADF).
+TEST(EncryptFd, ReportsReadErrors) {
+  TempDir dir;
+  WriteAll(dir.File("plain"), Pattern(3072 + 9 * 96 * 4096, 1));
+  Fd input(dir.File("plain"), O_WRONLY);
+  Fd output(dir.File("f.pf"), O_RDWR | O_CREAT | O_TRUNC);
+  auto n = EncryptFd(input.get(), output.get(), "dir/f", TestKey());
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.error().message().find("reading the plaintext"), std::string::npos)
+      << n.error().message();
+  EXPECT_NE(n.error().message().find("dir/f"), std::string::npos) << n.error().message();
 }
 
 TEST(EncryptFd, RefusesBadBoundPaths) {

@@ -8,6 +8,7 @@
 
 #include "common/encoding.h"
 #include "common/file.h"
+#include "pf/convert.h"
 #include "pf/layout.h"
 #include "pf/protected_file.h"
 #include "pf_test_util.h"
@@ -82,7 +83,8 @@ TEST(Reference, DecryptsCheckedInVectors) {
 }
 
 // Sizes across the inline boundary and three MHT levels (MHT node 33 is on the third level).
-const uint64_t kSizes[] = {0, 1, 3072, 3073, 3072 + 96 * 4096 + 1, 3072 + 33 * 96 * 4096 + 4097};
+const uint64_t kSizes[] = {
+    0, 1, 3072, 3073, 3072 + 96 * 4096 + 1, 3072 + 9 * 96 * 4096 + 5, 3072 + 33 * 96 * 4096 + 4097};
 
 TEST(Reference, ReadsOurFiles) {
   if (!HaveReference()) GTEST_SKIP() << "python3-cryptography not installed";
@@ -92,6 +94,18 @@ TEST(Reference, ReadsOurFiles) {
     EncryptTo(dir.File("ours.pf"), "dir/ours", plain);
     ASSERT_EQ(Reference("decrypt " + KeyHex(testing::TestKey()) + " dir/ours " +
                         dir.File("ours.pf") + " " + dir.File("out")),
+              0)
+        << size;
+    EXPECT_TRUE(ReadAll(dir.File("out")) == plain) << size;
+    // EncryptFd's own writer (`shroud pf encrypt` of a regular file), too
+    WriteAll(dir.File("plain"), plain);
+    {
+      testing::Fd in(dir.File("plain"), O_RDONLY);
+      testing::Fd out(dir.File("direct.pf"), O_RDWR | O_CREAT | O_TRUNC);
+      ASSERT_TRUE(EncryptFd(in.get(), out.get(), "dir/ours", testing::TestKey()).ok()) << size;
+    }
+    ASSERT_EQ(Reference("decrypt " + KeyHex(testing::TestKey()) + " dir/ours " +
+                        dir.File("direct.pf") + " " + dir.File("out")),
               0)
         << size;
     EXPECT_TRUE(ReadAll(dir.File("out")) == plain) << size;
