@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "common/thread_priority.h"
 #include "operator/store/core_source.h"
 #include "test_util.h"
 
@@ -150,6 +151,43 @@ TEST_F(ReloadTest, BackgroundPollingPicksUpNewVersion) {
   }
   manager_->Stop();
   EXPECT_EQ(manager_->Current()->version(StoreId::kKeysetKeys), 5);
+}
+
+// NiceRecordingSource is the local source that records the nice value of the thread that
+// fetches (the poll thread).
+class NiceRecordingSource : public LocalCoreSource {
+ public:
+  NiceRecordingSource(std::string root, std::atomic<int>* nice)
+      : LocalCoreSource(std::move(root)), nice_(nice) {}
+  Result<std::string> FetchMetadata(std::string_view path) override {
+    nice_->store(CurrentThreadNice());
+    return LocalCoreSource::FetchMetadata(path);
+  }
+
+ private:
+  std::atomic<int>* nice_;
+};
+
+TEST(StoreManagerThreadTest, PollThreadRunsAtBackgroundPriority) {
+  // A reload must not take CPU from request threads (p99 under salt swaps): the poll thread
+  // runs at kBackgroundNice, the thread that created the manager keeps its own.
+  std::atomic<int> nice{-100};
+  std::atomic<int64_t> now{testing::kTestNowMs};
+  int caller_nice = CurrentThreadNice();
+  auto m = StoreManager::CreateWithSource(
+      testing::LocalConfigFor("data/uid2/core"),
+      std::make_unique<NiceRecordingSource>("data/uid2/core", &nice), [&] { return now.load(); });
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_EQ(nice.load(), caller_nice);  // the initial load runs on the caller's thread
+  nice = -100;
+  (*m)->Start();
+  for (int i = 0; i < 400 && nice.load() == -100; i++) {
+    now += 100'000;  // past every refresh interval
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*m)->Stop();
+  EXPECT_EQ(nice.load(), kBackgroundNice);
+  EXPECT_EQ(CurrentThreadNice(), caller_nice);
 }
 
 TEST(StoreManagerSaltsTest, NewlyEffectiveSaltFileSwapsWithoutVersionChange) {

@@ -1,0 +1,25 @@
+#include "common/thread_priority.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace uid2 {
+namespace {
+
+id_t CurrentThreadId() { return static_cast<id_t>(::syscall(SYS_gettid)); }
+
+}  // namespace
+
+bool LowerCurrentThreadPriority() {
+  return ::setpriority(PRIO_PROCESS, CurrentThreadId(), kBackgroundNice) == 0;
+}
+
+int CurrentThreadNice() {
+  errno = 0;
+  return ::getpriority(PRIO_PROCESS, CurrentThreadId());
+}
+
+}  // namespace uid2
