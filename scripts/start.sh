@@ -23,6 +23,9 @@ cmake --build --preset release -j "$jobs"
 deploy/azure/build.sh local-core
 
 mkdir -p "$state"
+# The bundled dataset, with a publisher keyset of its own for site 999 (the operator's site and
+# its clients'), so its tokens decrypt with the SDKs using the keys of /v2/key/sharing.
+python3 scripts/publisher-core-data.py data/uid2/core "$state/core-data" 999
 [ -f "$state/pki/root.pem" ] || "$bin/shroud" -q quote sim-pki init "$state/pki"
 bundle="$state/bundle"
 rm -rf "$bundle" "$state/allowlist.json" "$state/operators.json"
@@ -34,7 +37,7 @@ operator_type="$(sed -n 's/.*"operator_type": *"\([a-z]*\)".*/\1/p' conf/local-c
 "$bin/uid2-core-local" add-operator --operators "$state/operators.json" --name local-core \
   --site-id 999 --operator-type "${operator_type:-private}" --key-out "$state/operator.key" >/dev/null
 
-"$bin/uid2-core-local" --data data/uid2/core --operators "$state/operators.json" \
+"$bin/uid2-core-local" --data "$state/core-data" --operators "$state/operators.json" \
   --allowlist "$state/allowlist.json" --sim-pki "$state/pki" --optout-dir "$state/optout" &
 core_pid=$!
 op_pid=""

@@ -78,23 +78,9 @@ mkdir run && tar -C run -xzf "$bundle_tgz"
   --operator-type "$operator_type" --key-out key.txt > /dev/null
 key="$(cat key.txt)"
 
-# The bundled dataset gives site 999 no keyset of its own, so its tokens use the fallback keyset
-# (site 2), whose keys no site-999 client may fetch. A real publisher site has its own keyset: the
-# core data here gets one for 999 (fresh secret), so the SDK-side decryption below is possible.
-cp -r "$repo/data/uid2/core" core-data
-"$py" - core-data <<'PY'
-import base64, json, os, sys, time
-d = sys.argv[1]
-with open(f"{d}/keysets/keysets.json") as f: keysets = json.load(f)
-with open(f"{d}/keyset_keys/keyset_keys.json") as f: keys = json.load(f)
-now = int(time.time())
-keysets.append({"keyset_id": 9990, "site_id": 999, "name": "e2e publisher", "allowed_sites": None,
-                "created": now - 7200, "enabled": True, "default": True})
-keys.append({"id": 9991, "keyset_id": 9990, "created": now - 7200, "activates": now - 3600,
-             "expires": now + 86400, "secret": base64.b64encode(os.urandom(32)).decode()})
-for path, doc in ((f"{d}/keysets/keysets.json", keysets), (f"{d}/keyset_keys/keyset_keys.json", keys)):
-    with open(path, "w") as f: json.dump(doc, f)
-PY
+# Site 999 gets a publisher keyset of its own (the bundled dataset has none for it), so the
+# SDK-side decryption below is possible.
+"$py" "$repo/scripts/publisher-core-data.py" "$repo/data/uid2/core" core-data 999
 
 # 2. core-local, then the operator in the direct runtime
 "$bin/uid2-core-local" --data core-data --operators ops.json --allowlist allow.json \
