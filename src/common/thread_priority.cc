@@ -4,8 +4,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 namespace uid2 {
 namespace {
 
@@ -17,9 +15,6 @@ bool LowerCurrentThreadPriority() {
   return ::setpriority(PRIO_PROCESS, CurrentThreadId(), kBackgroundNice) == 0;
 }
 
-int CurrentThreadNice() {
-  errno = 0;
-  return ::getpriority(PRIO_PROCESS, CurrentThreadId());
-}
+int CurrentThreadNice() { return ::getpriority(PRIO_PROCESS, CurrentThreadId()); }
 
 }  // namespace uid2

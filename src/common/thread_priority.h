@@ -15,7 +15,7 @@ inline constexpr int kBackgroundNice = 19;
 // a library OS refuses it, the thread keeps its priority and false is returned.
 bool LowerCurrentThreadPriority();
 
-// CurrentThreadNice is the calling thread's nice value (tests).
+// CurrentThreadNice is the calling thread's nice value (tests; -1 is also the error value).
 int CurrentThreadNice();
 
 }  // namespace uid2

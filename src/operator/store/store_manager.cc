@@ -315,7 +315,7 @@ void StoreManager::Stop() {
 void StoreManager::Run() {
   // A reload (a 2^20-line salt file: a few hundred ms of CPU) runs in the gaps between requests,
   // not in front of them (docs/benchmarks.md, "p99 under salt swaps").
-  if (!LowerCurrentThreadPriority()) log::Warn("store_thread_priority_unchanged", {});
+  if (!LowerCurrentThreadPriority()) log::Warn("store_thread_priority_unchanged");
   std::unique_lock<std::mutex> lock(run_mu_);
   while (!stopping_) {
     int64_t next;
